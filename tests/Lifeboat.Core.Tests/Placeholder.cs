@@ -1,0 +1,1 @@
+namespace Lifeboat.Core.Tests; public class Placeholder { }

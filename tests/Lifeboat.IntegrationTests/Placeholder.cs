@@ -1,0 +1,1 @@
+namespace Lifeboat.IntegrationTests; public class Placeholder { }
