@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Text;
+using CliWrap;
+using Lifeboat.Core.Errors;
+using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Postgres;
+using Lifeboat.Core.Storage;
+using Npgsql;
+
+namespace Lifeboat.Core.Backup;
+
+public sealed partial class BackupService
+{
+    private async Task<BackupManifest> DumpInSnapshotAsync(Run run, NpgsqlConnection connection, CatalogReader catalog, ServerFacts facts,
+        string stem, DateTimeOffset startedAt, Stopwatch stopwatch, CancellationToken ct)
+    {
+        // REPEATABLE READ + an exported snapshot: pg_dump and our row counts see exactly the same data.
+        await catalog.ExecuteAsync("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ct);
+        var snapshot = (await catalog.ScalarStringAsync("SELECT pg_export_snapshot()", ct))!;
+        run.Log.Info($"snapshot {snapshot} exported");
+
+        var tables = await catalog.UserTablesAsync(ct);
+        var extensions = await catalog.ExtensionsAsync(ct);
+        var migrationTables = MigrationTables.Find(tables);
+        var migration = await MigrationTables.ReadVersionAsync(catalog, migrationTables, ct);
+        var properties = await catalog.DatabasePropertiesAsync(ct);
+        var roles = await catalog.ReferencedRolesAsync(ct);
+        var passwords = run.Request.IncludeRolePasswords ? await ReadPasswordsAsync(catalog, roles, ct) : new Dictionary<string, string>();
+
+        var archiveName = stem + BackupNaming.ArchiveExtension(run.Request.Format, run.Request.Compression);
+        await using var archive = run.Store.Create(archiveName);
+        var dumpTask = DumpArchiveAsync(run, snapshot, archive, ct);
+        // Counting runs while pg_dump streams, on the exporting connection, inside the same snapshot.
+        var countTask = catalog.CountRowsAsync(tables, ct);
+        ManifestFile archiveFile;
+        try
+        {
+            archiveFile = await dumpTask;
+        }
+        finally
+        {
+            await IgnoreFailure(countTask);
+        }
+        var counts = await countTask;
+        run.Log.Info($"counted rows of {counts.Count} tables: {counts.Sum(t => t.Rows)} rows");
+
+        var sidecars = new List<ManifestFile>();
+        await using var migrationsFile = run.Store.Create(stem + BackupNaming.MigrationsExtension);
+        sidecars.Add(await WriteMigrationsAsync(run, snapshot, migrationTables, migrationsFile, ct));
+        await using var rolesFile = run.Store.Create(stem + BackupNaming.RolesExtension);
+        sidecars.Add(await WriteTextAsync(rolesFile, RolesScript.Build(roles, passwords), "roles", ct));
+        run.Log.Info($"roles named by the database: {string.Join(", ", roles.Select(r => r.Name))}{(passwords.Count > 0 ? " (with password hashes)" : "")}");
+
+        await catalog.ExecuteAsync("COMMIT", ct);
+
+        // Everything is complete and flushed: give the files their final names; the manifest follows last.
+        await archive.CommitAsync(ct);
+        await migrationsFile.CommitAsync(ct);
+        await rolesFile.CommitAsync(ct);
+
+        var finishedAt = startedAt + stopwatch.Elapsed;
+        return new BackupManifest
+        {
+            LifeboatVersion = LifeboatInfo.Version,
+            Database = facts.Database,
+            Label = run.Request.Label,
+            ServerVersion = facts.VersionText,
+            PgDumpVersion = run.PgDump.Version.ToString(),
+            StartedAt = startedAt,
+            FinishedAt = finishedAt,
+            DurationSeconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
+            Format = run.Request.Format.ToString().ToLowerInvariant(),
+            Compression = run.Request.Compression.ToString().ToLowerInvariant(),
+            Archive = archiveFile,
+            Sidecars = sidecars,
+            LogFile = stem + BackupNaming.LogExtension,
+            DatabaseSizeBytes = facts.DatabaseSizeBytes,
+            TableCount = tables.Count,
+            Tables = counts,
+            Extensions = extensions,
+            Migration = migration,
+            DatabaseProperties = properties,
+            Roles = roles.Select(r => new RoleInfo(r.Name, r.Login, r.Superuser, r.MemberOf)).ToList(),
+            RolePasswordsIncluded = passwords.Count > 0,
+        };
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string>> ReadPasswordsAsync(CatalogReader catalog, IReadOnlyList<RoleDefinition> roles, CancellationToken ct)
+    {
+        try
+        {
+            return await catalog.RolePasswordHashesAsync(roles.Select(r => r.Name), ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new LifeboatException("unable to read role passwords: only a superuser may read pg_authid",
+                "run the backup as a superuser, or leave out --include-role-passwords", ExitCodes.Failure, e);
+        }
+    }
+
+    private static async Task<ManifestFile> DumpArchiveAsync(Run run, string snapshot, PendingFile archive, CancellationToken ct)
+    {
+        var request = run.Request;
+        var args = new List<string> { "--verbose", "--no-password", $"--snapshot={snapshot}" };
+        if (request.Format == BackupFormat.Custom)
+        {
+            args.Add("--format=custom");
+            // zstd and none: pg_dump writes uncompressed and we compress in-process; gzip: pg_dump's own.
+            args.Add(request.Compression == Compression.Gzip ? "--compress=6" : "--compress=0");
+        }
+        else
+        {
+            args.AddRange(["--format=plain", "--clean", "--if-exists"]);
+        }
+
+        var weCompress = request.Format == BackupFormat.Plain || request.Compression == Compression.Zstd;
+        var lastReport = 0L;
+        await using var hashing = new HashingStream(archive.Stream, written =>
+        {
+            if (written - lastReport < 4 << 20)
+                return;
+            lastReport = written;
+            run.Progress?.Report(new BackupProgress("dumping", written));
+        });
+        ToolResult result;
+        await using (var compressor = CompressionStreams.Compress(hashing, weCompress ? request.Compression : Compression.None))
+        {
+            run.Progress?.Report(new BackupProgress("dumping", 0));
+            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, PipeTarget.ToStream(compressor));
+        }
+        await hashing.FlushAsync(ct);
+        run.Log.ToolOutput("pg_dump", result.StandardError);
+        if (!result.Succeeded)
+            throw result.ToException("see the backup's .log for pg_dump's full output");
+        run.Progress?.Report(new BackupProgress("dumped", hashing.BytesWritten));
+        run.Log.Info($"archive {Path.GetFileName(archive.FinalPath)}: {hashing.BytesWritten} bytes, sha256 {hashing.HashHex()}");
+        return new ManifestFile(Path.GetFileName(archive.FinalPath), hashing.BytesWritten, hashing.HashHex(), "archive");
+    }
+
+    /// <summary>The migration history tables on their own (schema and rows as INSERTs), as the seed saved Alembic's.</summary>
+    private static async Task<ManifestFile> WriteMigrationsAsync(Run run, string snapshot, IReadOnlyList<(string Tool, string Schema, string Table)> tables,
+        PendingFile file, CancellationToken ct)
+    {
+        if (tables.Count == 0)
+            return await WriteTextAsync(file, "-- no migration history table was found (alembic, flyway, efcore, django, rails, liquibase)\n", "migrations", ct);
+
+        var args = new List<string> { "--no-password", $"--snapshot={snapshot}", "--format=plain", "--inserts", "--no-owner", "--no-privileges" };
+        foreach (var (_, schema, table) in tables)
+            args.Add($"--table={Sql.Ident(schema)}.{Sql.Ident(table)}");
+        await using var hashing = new HashingStream(file.Stream);
+        var result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, PipeTarget.ToStream(hashing));
+        if (!result.Succeeded)
+            throw result.ToException();
+        run.Log.Info($"migration history saved: {string.Join(", ", tables.Select(t => $"{t.Tool} ({t.Schema}.{t.Table})"))}");
+        return new ManifestFile(Path.GetFileName(file.FinalPath), hashing.BytesWritten, hashing.HashHex(), "migrations");
+    }
+
+    private static async Task<ManifestFile> WriteTextAsync(PendingFile file, string text, string kind, CancellationToken ct)
+    {
+        await using var hashing = new HashingStream(file.Stream);
+        await hashing.WriteAsync(Encoding.UTF8.GetBytes(text), ct);
+        return new ManifestFile(Path.GetFileName(file.FinalPath), hashing.BytesWritten, hashing.HashHex(), kind);
+    }
+
+    private static async Task IgnoreFailure(Task task)
+    {
+        try { await task; }
+        catch (Exception) { /* the dump's own failure is the one to report */ }
+    }
+}

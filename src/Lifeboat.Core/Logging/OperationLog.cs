@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using Lifeboat.Core.Storage;
+
+namespace Lifeboat.Core.Logging;
+
+/// <summary>
+/// The log of one operation (the seed's "log file for each backup"), written beside the backup as a .partial and
+/// given its final name at the end, also when the operation failed: the log of a failure is what a user needs.
+/// </summary>
+public sealed class OperationLog : IAsyncDisposable
+{
+    private readonly PendingFile _file;
+    private readonly StreamWriter _writer;
+    private readonly string? _secret;
+    private bool _finished;
+
+    private OperationLog(PendingFile file, string? secret)
+    {
+        _file = file;
+        _secret = secret;
+        _writer = new StreamWriter(file.Stream, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
+    }
+
+    public static OperationLog Create(LocalFolderStore store, string name, string? secret) => new(store.Create(name), secret);
+
+    public string FileName => Path.GetFileName(_file.FinalPath);
+    public string FinalPath => _file.FinalPath;
+
+    public void Info(string message) => Write("INFO", message);
+    public void Warn(string message) => Write("WARN", message);
+    public void Error(string message) => Write("ERROR", message);
+
+    /// <summary>A child tool's stderr, line by line, so the log tells the whole story.</summary>
+    public void ToolOutput(string tool, string stderr)
+    {
+        foreach (var line in stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            Write(tool, line.TrimEnd('\r'));
+    }
+
+    private void Write(string level, string message)
+    {
+        if (_finished)
+            return;
+        if (!string.IsNullOrEmpty(_secret))
+            message = message.Replace(_secret, "********", StringComparison.Ordinal);
+        var stamp = DateTimeOffset.Now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+        try
+        {
+            _writer.WriteLine($"{stamp} {level,-5} {message}");
+        }
+        catch (IOException)
+        {
+            // A full disk must not hide the real error behind a logging error.
+        }
+    }
+
+    /// <summary>Flushes to disk and gives the log its final name.</summary>
+    public async Task FinishAsync()
+    {
+        if (_finished)
+            return;
+        try
+        {
+            await _writer.FlushAsync();
+            await _writer.DisposeAsync();
+            await _file.CommitAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or Errors.LifeboatException)
+        {
+            // No room even for the log: leave nothing half-written behind (DisposeAsync removes the partial).
+        }
+        _finished = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_finished)
+            await _writer.DisposeAsync();
+        await _file.DisposeAsync();
+    }
+}

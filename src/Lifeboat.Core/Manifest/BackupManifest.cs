@@ -1,0 +1,82 @@
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Core.Manifest;
+
+/// <summary>
+/// The commit marker of a backup, written last: what was dumped, from which server, with which tool, and the
+/// checksum of every file. A backup without a valid manifest does not exist.
+/// </summary>
+public sealed record BackupManifest
+{
+    public const int CurrentFormatVersion = 1;
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    public required string LifeboatVersion { get; init; }
+    public required string Database { get; init; }
+    public string? Label { get; init; }
+    public required string ServerVersion { get; init; }
+    public required string PgDumpVersion { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset FinishedAt { get; init; }
+    public double DurationSeconds { get; init; }
+    public required string Format { get; init; }
+    public required string Compression { get; init; }
+    public required ManifestFile Archive { get; init; }
+    public IReadOnlyList<ManifestFile> Sidecars { get; init; } = [];
+    public string? LogFile { get; init; }
+    public long DatabaseSizeBytes { get; init; }
+    public int TableCount { get; init; }
+    public IReadOnlyList<TableRows> Tables { get; init; } = [];
+    public IReadOnlyList<ExtensionInfo> Extensions { get; init; } = [];
+    public MigrationInfo? Migration { get; init; }
+    public DatabaseProperties? DatabaseProperties { get; init; }
+    public IReadOnlyList<RoleInfo> Roles { get; init; } = [];
+    public bool RolePasswordsIncluded { get; init; }
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public VerificationRecord? Verification { get; init; }
+
+    [JsonIgnore]
+    public long TotalSizeBytes => Archive.SizeBytes + Sidecars.Sum(s => s.SizeBytes);
+    [JsonIgnore]
+    public IEnumerable<ManifestFile> AllFiles => Sidecars.Prepend(Archive);
+}
+
+/// <summary>A file of the backup with its size and SHA-256 (lower-case hex).</summary>
+public sealed record ManifestFile(string Name, long SizeBytes, string Sha256, string Kind);
+
+/// <summary>The exact row count of a table, counted in the dump's snapshot.</summary>
+public sealed record TableRows(string Schema, string Name, long Rows)
+{
+    [JsonIgnore]
+    public string QualifiedName => $"{Schema}.{Name}";
+}
+
+public sealed record ExtensionInfo(string Name, string Version, string Schema);
+
+/// <summary>Which migration tool's table was found, and the version it records.</summary>
+public sealed record MigrationInfo(string Tool, string Table, string? Version);
+
+/// <summary>The result of the latest `lifeboat verify`, recorded in the manifest.</summary>
+public sealed record VerificationRecord(bool Passed, DateTimeOffset At, bool Deep, string Summary);
+
+/// <summary>What pg_dump leaves out without --create: the database's own properties.</summary>
+public sealed record DatabaseProperties
+{
+    public required string Owner { get; init; }
+    public string? Comment { get; init; }
+    public int ConnectionLimit { get; init; } = -1;
+    /// <summary>ALTER DATABASE … SET entries, as "name=value".</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+    public IReadOnlyList<RoleSettings> RoleSettings { get; init; } = [];
+    /// <summary>Null when the database has default privileges.</summary>
+    public IReadOnlyList<DatabaseGrant>? Grants { get; init; }
+}
+
+/// <summary>ALTER ROLE … IN DATABASE … SET entries of one role.</summary>
+public sealed record RoleSettings(string Role, IReadOnlyList<string> Settings);
+
+/// <summary>One privilege on the database; Grantee "PUBLIC" for everyone.</summary>
+public sealed record DatabaseGrant(string Grantee, string Privilege, bool Grantable);
+
+/// <summary>A role that objects, privileges or settings of the database name.</summary>
+public sealed record RoleInfo(string Name, bool CanLogin, bool Superuser, IReadOnlyList<string> MemberOf);

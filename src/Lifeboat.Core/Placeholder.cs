@@ -1,1 +1,0 @@
-namespace Lifeboat.Core; internal static class Placeholder { }

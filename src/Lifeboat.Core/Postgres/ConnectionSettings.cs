@@ -1,0 +1,69 @@
+using Npgsql;
+
+namespace Lifeboat.Core.Postgres;
+
+/// <summary>Where and as whom to connect. Defaults follow libpq: flag, then PG* variable, then localhost/5432/OS user.</summary>
+public sealed record ConnectionSettings(string Host, int Port, string User, string Database)
+{
+    /// <summary>Never serialised, logged or put on a command line; children get it through PGPASSWORD in their environment.</summary>
+    public string? Password { get; init; }
+
+    public static ConnectionSettings Resolve(string? host, int? port, string? user, string? database)
+    {
+        var env = Environment.GetEnvironmentVariables();
+        string? Env(string name) => env[name] is string s && s.Length > 0 ? s : null;
+
+        var resolvedUser = user ?? Env("PGUSER") ?? Environment.UserName;
+        var resolvedPort = port ?? (int.TryParse(Env("PGPORT"), out var p) ? p : 5432);
+        return new ConnectionSettings(
+            host ?? Env("PGHOST") ?? "localhost",
+            resolvedPort,
+            resolvedUser,
+            database ?? Env("PGDATABASE") ?? resolvedUser)
+        {
+            Password = Env("PGPASSWORD"),
+        };
+    }
+
+    public ConnectionSettings WithDatabase(string database) => this with { Database = database };
+
+    public string Describe() => $"{User}@{Host}:{Port}/{Database}";
+
+    internal string ToConnectionString()
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = Host,
+            Port = Port,
+            Username = User,
+            Database = Database,
+            Password = Password,
+            ApplicationName = "lifeboat",
+            Pooling = false,
+            Timeout = 15,
+            CommandTimeout = 0,
+            // Keep Npgsql from touching the many ALTER DATABASE settings a user may have; we read them raw.
+            IncludeErrorDetail = true,
+        };
+        if (Password is null && PassFile.Locate() is { } passfile)
+            builder.Passfile = passfile;
+        return builder.ConnectionString;
+    }
+
+    /// <summary>The libpq variables a child pg_dump/pg_restore/psql needs; the password travels here, never in argv.</summary>
+    public IReadOnlyDictionary<string, string?> ChildEnvironment(string? database = null)
+    {
+        var vars = new Dictionary<string, string?>
+        {
+            ["PGHOST"] = Host,
+            ["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PGUSER"] = User,
+            ["PGDATABASE"] = database ?? Database,
+            ["PGAPPNAME"] = "lifeboat",
+            ["PGCONNECT_TIMEOUT"] = "15",
+        };
+        if (Password is not null)
+            vars["PGPASSWORD"] = Password;
+        return vars;
+    }
+}

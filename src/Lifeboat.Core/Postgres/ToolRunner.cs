@@ -1,0 +1,53 @@
+using System.Text;
+using CliWrap;
+using Lifeboat.Core.Errors;
+
+namespace Lifeboat.Core.Postgres;
+
+/// <summary>Runs a PostgreSQL client tool with the connection in its environment (never in argv).</summary>
+public static class ToolRunner
+{
+    /// <summary>Runs the tool; returns its exit code and full stderr. Standard output goes to <paramref name="stdout"/> when given.</summary>
+    public static async Task<ToolResult> RunAsync(
+        PgTool tool, IEnumerable<string> arguments, ConnectionSettings settings, string? database,
+        CancellationToken ct, PipeTarget? stdout = null, PipeSource? stdin = null, IReadOnlyDictionary<string, string?>? extraEnvironment = null)
+    {
+        var stderr = new StringBuilder();
+        var environment = new Dictionary<string, string?>(settings.ChildEnvironment(database));
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string?>())
+            environment[key] = value;
+
+        var command = Cli.Wrap(tool.Path)
+            .WithArguments(arguments)
+            .WithEnvironmentVariables(environment)
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .WithValidation(CommandResultValidation.None);
+        if (stdout is not null)
+            command = command.WithStandardOutputPipe(stdout);
+        if (stdin is not null)
+            command = command.WithStandardInputPipe(stdin);
+
+        var result = await command.ExecuteAsync(ct);
+        return new ToolResult(tool, result.ExitCode, Redact(stderr.ToString(), settings.Password));
+    }
+
+    public static string Redact(string text, string? secret) =>
+        string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "********", StringComparison.Ordinal);
+}
+
+/// <summary>How a tool run ended.</summary>
+public sealed record ToolResult(PgTool Tool, int ExitCode, string StandardError)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The last few error lines of stderr (skipping --verbose chatter), joined to fit one line.</summary>
+    public string StderrTail(int lines = 3)
+    {
+        var all = StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = all.Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("FATAL", StringComparison.Ordinal)
+            || l.Contains("detail:", StringComparison.OrdinalIgnoreCase) || l.Contains("hint:", StringComparison.OrdinalIgnoreCase)).ToArray();
+        return string.Join(" | ", (errors.Length > 0 ? errors : all).TakeLast(lines));
+    }
+
+    public ToolFailedException ToException(string? hint = null) => new(Tool.Name, ExitCode, StderrTail(), hint);
+}

@@ -1,0 +1,26 @@
+using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Storage;
+
+namespace Lifeboat.Core.Retention;
+
+/// <summary>Carries out a retention plan: deletes each backup's files, the manifest first so a half-deleted backup is never taken for a complete one.</summary>
+public static class RetentionApplier
+{
+    public static IReadOnlyList<string> Apply(LocalFolderStore store, RetentionPlan plan)
+    {
+        var deleted = new List<string>();
+        foreach (var entry in plan.Delete)
+        {
+            var ordered = entry.Files.OrderBy(f => f.EndsWith(Backup.BackupNaming.ManifestExtension, StringComparison.Ordinal) ? 0 : 1);
+            foreach (var file in ordered)
+            {
+                store.Delete(file);
+                deleted.Add(file);
+            }
+        }
+        return deleted;
+    }
+
+    public static RetentionPlan PlanFor(LocalFolderStore store, string database, RetentionPolicy policy, DateTimeOffset now) =>
+        RetentionPlanner.Plan(BackupCatalog.Scan(store, database), policy, now);
+}

@@ -1,0 +1,35 @@
+using Lifeboat.Core.Errors;
+
+namespace Lifeboat.Core.Storage;
+
+/// <summary>
+/// One backup per database and folder at a time: an exclusive lock on ".&lt;db&gt;.lock" (flock on Unix),
+/// released by the OS even if the process is killed.
+/// </summary>
+public sealed class BackupLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private BackupLock(FileStream stream) => _stream = stream;
+
+    public static BackupLock Acquire(LocalFolderStore store, string database)
+    {
+        var path = store.PathOf($".{database}.lock");
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            stream.Write(pid);
+            stream.Flush();
+            return new BackupLock(stream);
+        }
+        catch (IOException e) when (!DiskFull.Is(e))
+        {
+            throw new LifeboatException($"unable to lock '{path}': another lifeboat run is working on database '{database}' in this folder",
+                "wait for it to finish (or check for a stuck process) and run again", ExitCodes.Busy, e);
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,110 @@
+using Lifeboat.Core.Backup;
+using Lifeboat.Core.Errors;
+
+namespace Lifeboat.Core.Storage;
+
+/// <summary>A backup folder on a local or mounted disk: 0700, files 0600, writes atomic through <see cref="PendingFile"/>.</summary>
+public sealed class LocalFolderStore(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    /// <summary>Creates the folder (0700 on Unix) if needed and checks that we can write into it.</summary>
+    public void EnsureWritable()
+    {
+        try
+        {
+            if (!Directory.Exists(Root))
+            {
+                if (OperatingSystem.IsWindows())
+                    Directory.CreateDirectory(Root);
+                else
+                    Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            var probe = Path.Combine(Root, $".lifeboat-write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new LifeboatException($"unable to write to backup folder '{Root}': permission denied",
+                "choose another --backup-dir, or give this user write access to it", ExitCodes.Failure, e);
+        }
+        catch (IOException e) when (DiskFull.Is(e))
+        {
+            throw DiskFull.Error("write to backup folder", Root, e);
+        }
+        catch (IOException e)
+        {
+            throw new LifeboatException($"unable to use backup folder '{Root}': {e.Message}",
+                "choose another --backup-dir", ExitCodes.Failure, e);
+        }
+    }
+
+    public void EnsureReadable()
+    {
+        if (!Directory.Exists(Root))
+            throw new LifeboatException($"unable to read backup folder '{Root}': it does not exist",
+                "check --backup-dir", ExitCodes.Failure);
+    }
+
+    public string PathOf(string name) => Path.Combine(Root, name);
+
+    public PendingFile Create(string name) => new(PathOf(name));
+
+    public bool Exists(string name) => File.Exists(PathOf(name));
+
+    public IEnumerable<FileInfo> List() =>
+        Directory.Exists(Root) ? new DirectoryInfo(Root).EnumerateFiles() : [];
+
+    public long FreeBytes()
+    {
+        try { return new DriveInfo(Root).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return -1; }
+    }
+
+    public void Delete(string name)
+    {
+        var path = PathOf(name);
+        if (File.Exists(path))
+            File.Delete(path);
+    }
+
+    /// <summary>Writes a small file atomically (manifest, sidecars).</summary>
+    public async Task WriteAtomicallyAsync(string name, ReadOnlyMemory<byte> content, CancellationToken ct, bool overwrite = false)
+    {
+        if (overwrite)
+        {
+            // Replace in one rename so a reader sees the old or the new file, never half of one.
+            var temp = Create(name + ".new");
+            await using (temp)
+            {
+                await temp.Stream.WriteAsync(content, ct);
+                await temp.CommitAsync(ct);
+            }
+            File.Move(PathOf(name + ".new"), PathOf(name), overwrite: true);
+            return;
+        }
+        await using var file = Create(name);
+        await file.Stream.WriteAsync(content, ct);
+        await file.CommitAsync(ct);
+    }
+
+    /// <summary>Removes *.partial files left by runs that died (called while holding the lock for that database).</summary>
+    public IReadOnlyList<string> RemoveStalePartials(string database)
+    {
+        var removed = new List<string>();
+        foreach (var file in List().Where(f => f.Name.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal)))
+        {
+            var parsed = BackupNaming.Parse(file.Name);
+            if (parsed?.Database != database)
+                continue;
+            try
+            {
+                file.Delete();
+                removed.Add(file.Name);
+            }
+            catch (IOException) { }
+        }
+        return removed;
+    }
+}

@@ -1,0 +1,28 @@
+using Lifeboat.Core.Postgres;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Console;
+
+/// <summary>The console in one place: whether a person is there, and the prompts only they may see.</summary>
+public sealed class Terminal : IPasswordPrompt
+{
+    public static readonly Terminal Instance = new();
+
+    public IAnsiConsole Out { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = System.Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null ? AnsiSupport.No : AnsiSupport.Detect,
+        Interactive = IsInteractive ? InteractionSupport.Yes : InteractionSupport.No,
+    });
+
+    /// <summary>A person at a terminal: stdin and stdout are both a TTY.</summary>
+    public static bool IsInteractive => !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected;
+
+    public string? AskPassword(string forWhom)
+    {
+        if (System.Console.IsInputRedirected)
+            return null;
+        return Out.Prompt(new TextPrompt<string>($"Password for {Markup.Escape(forWhom)}:").Secret().AllowEmpty());
+    }
+
+    public IPasswordPrompt? PasswordPrompt => System.Console.IsInputRedirected ? null : this;
+}
