@@ -10,22 +10,38 @@ namespace Lifeboat.Core.Logging;
 /// </summary>
 public sealed class OperationLog : IAsyncDisposable
 {
-    private readonly PendingFile _file;
+    private readonly PendingFile? _file;
+    private readonly Stream _stream;
     private readonly StreamWriter _writer;
     private readonly string? _secret;
     private bool _finished;
 
-    private OperationLog(PendingFile file, string? secret)
+    private OperationLog(PendingFile? file, Stream stream, string finalPath, string? secret)
     {
         _file = file;
+        _stream = stream;
         _secret = secret;
-        _writer = new StreamWriter(file.Stream, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
+        FinalPath = finalPath;
+        _writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
     }
 
-    public static OperationLog Create(LocalFolderStore store, string name, string? secret) => new(store.Create(name), secret);
+    /// <summary>A new log that gets its final name only when finished.</summary>
+    public static OperationLog Create(LocalFolderStore store, string name, string? secret)
+    {
+        var file = store.Create(name);
+        return new OperationLog(file, file.Stream, file.FinalPath, secret);
+    }
 
-    public string FileName => Path.GetFileName(_file.FinalPath);
-    public string FinalPath => _file.FinalPath;
+    /// <summary>A log that grows with each run (restores of the same backup), appended in place (0600).</summary>
+    public static OperationLog Append(string path, string? secret)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new OperationLog(null, new FileStream(path, options), path, secret);
+    }
+
+    public string FinalPath { get; }
 
     public void Info(string message) => Write("INFO", message);
     public void Warn(string message) => Write("WARN", message);
@@ -64,7 +80,10 @@ public sealed class OperationLog : IAsyncDisposable
         {
             await _writer.FlushAsync();
             await _writer.DisposeAsync();
-            await _file.CommitAsync(CancellationToken.None);
+            if (_file is not null)
+                await _file.CommitAsync(CancellationToken.None);
+            else
+                await _stream.DisposeAsync();
         }
         catch (Exception e) when (e is IOException or Errors.LifeboatException)
         {
@@ -77,6 +96,9 @@ public sealed class OperationLog : IAsyncDisposable
     {
         if (!_finished)
             await _writer.DisposeAsync();
-        await _file.DisposeAsync();
+        if (_file is not null)
+            await _file.DisposeAsync();
+        else
+            await _stream.DisposeAsync();
     }
 }

@@ -63,6 +63,9 @@ public sealed record VerificationRecord(bool Passed, DateTimeOffset At, bool Dee
 public sealed record DatabaseProperties
 {
     public required string Owner { get; init; }
+    public string Encoding { get; init; } = "UTF8";
+    public string? Collate { get; init; }
+    public string? Ctype { get; init; }
     public string? Comment { get; init; }
     public int ConnectionLimit { get; init; } = -1;
     /// <summary>ALTER DATABASE … SET entries, as "name=value".</summary>

@@ -15,8 +15,10 @@ public sealed partial class CatalogReader
         string? comment;
         int connLimit;
         bool defaultAcl;
+        string encoding, collate, ctype;
         await using (var cmd = new NpgsqlCommand(
-            "SELECT pg_get_userbyid(d.datdba), shobj_description(d.oid, 'pg_database'), d.datconnlimit, d.datacl IS NULL " +
+            "SELECT pg_get_userbyid(d.datdba), shobj_description(d.oid, 'pg_database'), d.datconnlimit, d.datacl IS NULL, " +
+            "pg_encoding_to_char(d.encoding), d.datcollate, d.datctype " +
             "FROM pg_database d WHERE d.datname = current_database()", connection))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
@@ -25,6 +27,7 @@ public sealed partial class CatalogReader
             comment = reader.IsDBNull(1) ? null : reader.GetString(1);
             connLimit = reader.GetInt32(2);
             defaultAcl = reader.GetBoolean(3);
+            (encoding, collate, ctype) = (reader.GetString(4), reader.GetString(5), reader.GetString(6));
         }
 
         var settings = new List<string>();
@@ -59,6 +62,9 @@ public sealed partial class CatalogReader
         return new DatabaseProperties
         {
             Owner = owner,
+            Encoding = encoding,
+            Collate = collate,
+            Ctype = ctype,
             Comment = comment,
             ConnectionLimit = connLimit,
             Settings = settings,

@@ -1,0 +1,126 @@
+using CliWrap;
+using Lifeboat.Core.Backup;
+using Lifeboat.Core.Errors;
+using Lifeboat.Core.Logging;
+using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Postgres;
+
+namespace Lifeboat.Core.Restore;
+
+/// <summary>
+/// Loads a backup's archive into an empty database: custom format with pg_restore --jobs, plain SQL with psql in a
+/// single transaction with ON_ERROR_STOP. Also used by deep verification.
+/// </summary>
+public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log)
+{
+    /// <summary>Session settings that speed up loading and index builds; the staging database is disposable until verified.</summary>
+    private const string FastLoadOptions = "-c synchronous_commit=off -c maintenance_work_mem=512MB";
+
+    public async Task<IReadOnlyList<string>> LoadAsync(string archivePath, BackupManifest manifest, string database, LoadOptions options,
+        ToolLocator tools, int serverMajor, CancellationToken ct)
+    {
+        var needed = Math.Max(serverMajor, PgVersion.ParseToolOutput($"(PostgreSQL) {manifest.PgDumpVersion}")?.Major ?? serverMajor);
+        var compression = Enum.Parse<Compression>(manifest.Compression, ignoreCase: true);
+        var extraEnv = new Dictionary<string, string?> { ["PGOPTIONS"] = FastLoadOptions };
+        return manifest.Format == "plain"
+            ? await LoadPlainAsync(archivePath, compression, database, options, await tools.FindAsync("psql", needed, ct), extraEnv, ct)
+            : await LoadCustomAsync(archivePath, compression, database, options, await tools.FindAsync("pg_restore", needed, ct), extraEnv, ct);
+    }
+
+    private async Task<IReadOnlyList<string>> LoadCustomAsync(string archivePath, Compression compression, string database, LoadOptions options,
+        PgTool pgRestore, IReadOnlyDictionary<string, string?> extraEnv, CancellationToken ct)
+    {
+        var args = new List<string> { "--no-password", "--dbname", database };
+        if (options.NoOwner)
+            args.Add("--no-owner");
+        if (options.NoPrivileges)
+            args.Add("--no-privileges");
+
+        string? tempArchive = null;
+        PipeSource? stdin = null;
+        try
+        {
+            if (compression == Compression.Zstd && options.Jobs > 1)
+            {
+                // pg_restore --jobs needs a seekable file: the one extra copy of the data, removed right after.
+                tempArchive = Path.Combine(Path.GetDirectoryName(archivePath)!, $".lifeboat-restore-{Environment.ProcessId}-{Path.GetFileName(archivePath)}.tmp");
+                log?.Info($"decompressing to {tempArchive} so that pg_restore can run {options.Jobs} jobs");
+                options.OnPhase?.Invoke($"decompressing for {options.Jobs} parallel jobs");
+                await DecompressToFileAsync(archivePath, compression, tempArchive, ct);
+                args.AddRange(["--jobs", options.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), tempArchive]);
+            }
+            else if (compression == Compression.Zstd)
+            {
+                stdin = PipeSource.FromStream(CompressionStreams.Decompress(File.OpenRead(archivePath), compression));
+            }
+            else
+            {
+                if (options.Jobs > 1)
+                    args.AddRange(["--jobs", options.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                args.Add(archivePath);
+            }
+            options.OnPhase?.Invoke("restoring with pg_restore");
+            var result = await ToolRunner.RunAsync(pgRestore, args, settings, database, ct, stdin: stdin, extraEnvironment: extraEnv);
+            return Judge(result);
+        }
+        finally
+        {
+            if (tempArchive is not null)
+                File.Delete(tempArchive);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> LoadPlainAsync(string archivePath, Compression compression, string database, LoadOptions options,
+        PgTool psql, IReadOnlyDictionary<string, string?> extraEnv, CancellationToken ct)
+    {
+        // ON_ERROR_STOP: without it psql exits 0 after errors and a restore "succeeds" with nothing restored.
+        var args = new List<string> { "--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", database, "-f", "-" };
+        await using var source = CompressionStreams.Decompress(
+            new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan), compression);
+        var input = options.NoOwner || options.NoPrivileges
+            ? PlainDumpFilter.Without(source, options.NoOwner, options.NoPrivileges)
+            : PipeSource.FromStream(source);
+        options.OnPhase?.Invoke("restoring with psql");
+        var result = await ToolRunner.RunAsync(psql, args, settings, database, ct, stdin: input, extraEnvironment: extraEnv);
+        return Judge(result);
+    }
+
+    private IReadOnlyList<string> Judge(ToolResult result)
+    {
+        log?.ToolOutput(result.Tool.Name, result.StandardError);
+        var (errors, warnings) = RestoreErrorClassifier.Classify(result.StandardError);
+        if (errors.Count > 0 || (!result.Succeeded && warnings.Count == 0))
+            throw new ToolFailedException(result.Tool.Name, result.ExitCode,
+                errors.Count > 0 ? string.Join(" | ", errors.Take(3)) : result.StderrTail(),
+                "the restore log has the full output");
+        return warnings;
+    }
+
+    private static async Task DecompressToFileAsync(string source, Compression compression, string target, CancellationToken ct)
+    {
+        try
+        {
+            await using var input = CompressionStreams.Decompress(
+                new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan), compression);
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 1 << 20 };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            await using var output = new FileStream(target, options);
+            await input.CopyToAsync(output, 1 << 20, ct);
+        }
+        catch (IOException e) when (DiskFull.Is(e))
+        {
+            throw DiskFull.Error("decompress the backup to", target, e);
+        }
+        catch (ZstdSharp.ZstdException e)
+        {
+            throw new LifeboatException($"unable to decompress '{source}': {e.Message}", "the archive is damaged; choose another backup", ExitCodes.Integrity, e);
+        }
+    }
+}
+
+/// <summary>How to load: jobs for pg_restore, and whether to leave out ownership and privileges.</summary>
+public sealed record LoadOptions(int Jobs, bool NoOwner, bool NoPrivileges)
+{
+    public Action<string>? OnPhase { get; init; }
+}

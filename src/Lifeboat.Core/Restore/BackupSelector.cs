@@ -1,0 +1,48 @@
+using Lifeboat.Core.Errors;
+using Lifeboat.Core.Manifest;
+
+namespace Lifeboat.Core.Restore;
+
+/// <summary>Picks the backup to restore from the folder's catalog (pure: entries in, entry out).</summary>
+public static class BackupSelector
+{
+    public static CatalogEntry Select(IReadOnlyList<CatalogEntry> entries, string database, BackupChoice choice, string folder)
+    {
+        var complete = entries.Where(e => e.Database == database && e.IsComplete).OrderByDescending(e => e.CreatedAt).ToList();
+        if (choice.File is { } file)
+        {
+            var name = Path.GetFileName(file);
+            var parsed = Backup.BackupNaming.Parse(name);
+            var entry = entries.FirstOrDefault(e => parsed is not null && e.Stem == parsed.Stem);
+            if (entry is null)
+                throw new LifeboatException($"unable to restore '{file}': no such backup in '{folder}'",
+                    "run `lifeboat list` to see the backups, or pass --backup-dir", ExitCodes.Failure);
+            if (!entry.IsComplete)
+                throw Incomplete(entry, folder);
+            return entry;
+        }
+        if (complete.Count == 0)
+            throw new LifeboatException($"unable to restore '{database}': no complete backup of it in '{folder}'",
+                "check --dbname and --backup-dir; `lifeboat list` shows what is there", ExitCodes.Failure);
+        if (choice.At is { } at)
+        {
+            return complete.FirstOrDefault(e => e.CreatedAt <= at)
+                ?? throw new LifeboatException($"unable to restore '{database}' as of {at:yyyy-MM-dd HH:mm:ss zzz}: the oldest backup is from {complete[^1].CreatedAt:yyyy-MM-dd HH:mm:ss zzz}",
+                    "choose a later time, or pick a backup with --file", ExitCodes.Failure);
+        }
+        return complete[0];
+    }
+
+    public static LifeboatException Incomplete(CatalogEntry entry, string folder) => new(
+        $"unable to restore '{entry.Stem}': the backup is incomplete ({Describe(entry.State)}{(entry.Problem is null ? "" : ": " + entry.Problem)})",
+        $"choose another backup from `lifeboat list --backup-dir {folder}`", ExitCodes.Integrity);
+
+    public static string Describe(EntryState state) => state switch
+    {
+        EntryState.Complete => "complete",
+        EntryState.Damaged => "its manifest is damaged",
+        EntryState.Partial => "still being written, or left by a run that died",
+        EntryState.FailedRun => "only the log of a failed run",
+        _ => "it has no manifest",
+    };
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lifeboat.Core.Backup;
+using Lifeboat.Core.Errors;
+using Lifeboat.Core.Logging;
+using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Postgres;
+using Lifeboat.Core.Storage;
+using Lifeboat.Core.Verification;
+using Npgsql;
+
+namespace Lifeboat.Core.Restore;
+
+/// <summary>
+/// pick → check → restore into a staging database → verify against the manifest → safety backup → swap.
+/// Until the swap, the target is never touched; any failure (or Ctrl-C) drops the staging database.
+/// </summary>
+public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRestoreConfirmation confirmation, TimeProvider clock)
+{
+    public async Task<RestoreResult> RunAsync(RestoreRequest request, Action<string>? onPhase, CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var (store, entry) = Pick(request);
+        var manifest = entry.Manifest!;
+        onPhase?.Invoke($"checking {entry.Stem}");
+        await IntegrityCheck.EnsureIntactAsync(store, manifest, entry.Stem, ct);
+
+        var settings = await PostgresConnector.AuthenticateAsync(request.Connection.WithDatabase(request.MaintenanceDatabase), passwordPrompt, ct);
+        await using var maintenance = await PostgresConnector.OpenAsync(settings, ct);
+        var facts = await new CatalogReader(maintenance).ServerFactsAsync(ct);
+        var tools = new ToolLocator(request.PgBin);
+        var target = request.Target;
+
+        Preflight.CheckVersions(manifest, facts.Version);
+        await tools.FindAsync(manifest.Format == "plain" ? "psql" : "pg_restore", facts.Version.Major, ct);
+        await Preflight.CheckExtensionsAsync(maintenance, manifest, facts.Version, ct);
+        var missingRoles = await Preflight.MissingRolesAsync(maintenance, manifest, ct);
+        if (missingRoles.Count > 0 && !request.CreateRoles && !(request.NoOwner && request.NoPrivileges))
+            throw Preflight.MissingRolesError(missingRoles);
+        await Preflight.CheckServerDiskAsync(maintenance, settings, manifest, ct);
+
+        var summary = await SummarizeAsync(maintenance, settings, target, entry, ct);
+        if (summary.TargetExists && !confirmation.Confirm(summary))
+            throw new LifeboatException($"restore of '{target}' cancelled at the confirmation: nothing was changed", null, ExitCodes.Failure);
+
+        await using var log = OpenLog(store, entry.Stem, settings.Password);
+        log?.Info($"restore of {entry.Stem} into '{target}' on {settings.Host}:{settings.Port} as '{settings.User}' (server {facts.VersionText})");
+        var createdRoles = missingRoles.Count > 0 && request.CreateRoles
+            ? await CreateRolesAsync(store, manifest, settings, tools, facts.Version.Major, missingRoles, log, ct)
+            : [];
+
+        var stamp = clock.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var staging = ScratchName(target, "lifeboat", stamp);
+        var old = ScratchName(target, "lifeboat_old", stamp);
+        var run = new Run(request, settings, maintenance, store, entry, manifest, tools, facts, log, onPhase);
+        try
+        {
+            var outcome = await RestoreIntoStagingAsync(run, staging, ct);
+            string? safety = null;
+            if (summary.TargetExists && request.SafetyBackup)
+                safety = await SafetyBackupAsync(run, target, ct);
+
+            onPhase?.Invoke("swapping in the restored database");
+            await new DatabaseSwapper(maintenance, request.SwapTimeout, m => log?.Info(m)).SwapAsync(staging, target, old, summary.TargetExists, ct);
+            var keptOld = summary.TargetExists ? await FinishOldAsync(run, old, ct) : null;
+
+            log?.Info($"restored '{target}' in {Units.Duration(stopwatch.Elapsed)}: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}, verification passed");
+            return new RestoreResult(target, entry.Stem, stopwatch.Elapsed, outcome.Tables, outcome.Rows, outcome.MigrationVersion, keptOld, safety,
+                createdRoles, run.Warnings, log?.FinalPath);
+        }
+        catch (Exception e)
+        {
+            log?.Error(e is OperationCanceledException ? "cancelled" : (e as LifeboatException)?.OneLine ?? e.Message);
+            await DropIfExistsAsync(maintenance, staging);
+            log?.Info($"staging database {staging} dropped; '{target}' was not changed");
+            throw;
+        }
+        finally
+        {
+            if (log is not null)
+                await log.FinishAsync();
+        }
+    }
+
+    private sealed record Run(RestoreRequest Request, ConnectionSettings Settings, NpgsqlConnection Maintenance, LocalFolderStore Store,
+        CatalogEntry Entry, BackupManifest Manifest, ToolLocator Tools, ServerFacts Facts, OperationLog? Log, Action<string>? OnPhase)
+    {
+        public List<string> Warnings { get; } = [];
+    }
+
+    /// <summary>Resolves the choice to a complete backup; a path outside --backup-dir makes its own folder the store.</summary>
+    private static (LocalFolderStore, CatalogEntry) Pick(RestoreRequest request)
+    {
+        var folder = request.BackupDirectory;
+        if (request.Choice.File is { } file && (Path.IsPathRooted(file) || file.Contains(Path.DirectorySeparatorChar)) && File.Exists(file))
+            folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var store = new LocalFolderStore(folder);
+        store.EnsureReadable();
+        var entry = BackupSelector.Select(BackupCatalog.Scan(store), request.Connection.Database, request.Choice, store.Root);
+        return (store, entry);
+    }
+
+    /// <summary>"&lt;target&gt;__&lt;kind&gt;_&lt;stamp&gt;", shortened to PostgreSQL's 63-byte limit.</summary>
+    public static string ScratchName(string target, string kind, string stamp)
+    {
+        var suffix = $"__{kind}_{stamp}";
+        var room = 63 - suffix.Length;
+        var prefix = target;
+        while (System.Text.Encoding.UTF8.GetByteCount(prefix) > room)
+            prefix = prefix[..^1];
+        return prefix + suffix;
+    }
+
+    private static OperationLog? OpenLog(LocalFolderStore store, string stem, string? secret)
+    {
+        try { return OperationLog.Append(store.PathOf(stem + BackupNaming.RestoreLogExtension), secret); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; } // a read-only backup folder still restores
+    }
+}

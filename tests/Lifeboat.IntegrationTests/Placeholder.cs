@@ -1,1 +1,0 @@
-namespace Lifeboat.IntegrationTests; public class Placeholder { }
