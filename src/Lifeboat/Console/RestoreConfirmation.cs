@@ -1,0 +1,29 @@
+using Lifeboat.Core;
+using Lifeboat.Core.Errors;
+using Lifeboat.Core.Restore;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Console;
+
+/// <summary>Shows what a restore will replace and asks for the database name; --force skips the question.</summary>
+public sealed class RestoreConfirmation(Terminal terminal, bool force) : IRestoreConfirmation
+{
+    public bool Confirm(RestoreSummary s)
+    {
+        if (force)
+            return true;
+        if (!Terminal.IsInteractive)
+            throw new LifeboatException($"unable to replace database '{s.Target}' without confirmation: there is no terminal to ask",
+                "add --force to restore without asking (nothing was changed)", ExitCodes.Usage);
+        var console = terminal.Out;
+        var table = new Table().AddColumns("", "now (will be replaced)", "from the backup");
+        table.AddRow("database", Markup.Escape(s.Target), Markup.Escape(s.BackupName));
+        table.AddRow("size", Markup.Escape(s.TargetSizeBytes is { } size ? Units.Bytes(size) : "?"), Markup.Escape(Units.Bytes(s.BackupSizeBytes) + " (compressed)"));
+        table.AddRow("migration", Markup.Escape(s.TargetMigrationVersion ?? "unknown"), Markup.Escape(s.BackupMigrationVersion ?? "none"));
+        table.AddRow("date", "", Markup.Escape($"{s.BackupTakenAt.ToLocalTime():yyyy-MM-dd HH:mm:ss} ({Units.Age(DateTimeOffset.Now - s.BackupTakenAt)}){(s.Label is null ? "" : ", label " + s.Label)}"));
+        console.Write(table);
+        console.MarkupLine($"The restore goes into a new database first; [bold]{Markup.Escape(s.Target)}[/] is replaced only after it is verified, and a safety backup of it is taken first.");
+        var answer = console.Prompt(new TextPrompt<string>($"Type [bold]{Markup.Escape(s.Target)}[/] to replace it (anything else cancels):").AllowEmpty());
+        return answer.Trim() == s.Target;
+    }
+}
