@@ -22,8 +22,8 @@ public static class ToolRunner
             .WithEnvironmentVariables(environment)
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
             .WithValidation(CommandResultValidation.None);
-        if (stdout is not null)
-            command = command.WithStandardOutputPipe(stdout);
+        // Drain stdout even when unused: a closed pipe makes psql fail with "could not print result table: Broken pipe".
+        command = command.WithStandardOutputPipe(stdout ?? PipeTarget.ToStream(Stream.Null));
         if (stdin is not null)
             command = command.WithStandardInputPipe(stdin);
 
