@@ -5,4 +5,8 @@ var root = new RootCommand("lifeboat: back up and restore PostgreSQL databases, 
 root.Subcommands.Add(BackupCommand.Create());
 root.Subcommands.Add(RestoreCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(ListCommand.Create());
+root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
 return await CommandRunner.InvokeAsync(root, args);

@@ -9,11 +9,11 @@ public static class ToolRunner
 {
     /// <summary>Runs the tool; returns its exit code and full stderr. Standard output goes to <paramref name="stdout"/> when given.</summary>
     public static async Task<ToolResult> RunAsync(
-        PgTool tool, IEnumerable<string> arguments, ConnectionSettings settings, string? database,
+        PgTool tool, IEnumerable<string> arguments, ConnectionSettings? settings, string? database,
         CancellationToken ct, PipeTarget? stdout = null, PipeSource? stdin = null, IReadOnlyDictionary<string, string?>? extraEnvironment = null)
     {
         var stderr = new StringBuilder();
-        var environment = new Dictionary<string, string?>(settings.ChildEnvironment(database));
+        var environment = new Dictionary<string, string?>(settings?.ChildEnvironment(database) ?? new Dictionary<string, string?>());
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string?>())
             environment[key] = value;
 
@@ -28,7 +28,7 @@ public static class ToolRunner
             command = command.WithStandardInputPipe(stdin);
 
         var result = await command.ExecuteAsync(ct);
-        return new ToolResult(tool, result.ExitCode, Redact(stderr.ToString(), settings.Password));
+        return new ToolResult(tool, result.ExitCode, Redact(stderr.ToString(), settings?.Password));
     }
 
     public static string Redact(string text, string? secret) =>

@@ -10,20 +10,8 @@ public static partial class TimeExpression
     public static DateTimeOffset Parse(string text, DateTimeOffset now)
     {
         var trimmed = text.Trim();
-        var relative = Relative().Match(trimmed);
-        if (relative.Success)
-        {
-            var amount = double.Parse(relative.Groups[1].Value, CultureInfo.InvariantCulture);
-            var span = relative.Groups[2].Value.ToLowerInvariant() switch
-            {
-                "m" or "min" => TimeSpan.FromMinutes(amount),
-                "h" => TimeSpan.FromHours(amount),
-                "d" => TimeSpan.FromDays(amount),
-                "w" => TimeSpan.FromDays(7 * amount),
-                _ => throw new FormatException(),
-            };
+        if (TryParseSpan(trimmed) is { } span)
             return now - span;
-        }
         string[] formats = ["yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyyMMdd_HHmmss"];
         if (DateTime.TryParseExact(trimmed, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local))
             return new DateTimeOffset(local);
@@ -33,6 +21,26 @@ public static partial class TimeExpression
             "use '2025-10-24 22:00', ISO 8601 such as 2025-10-24T22:00:00+02:00, or a relative time such as 2h or 3d (ago)", ExitCodes.Usage);
     }
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)(?:\s+ago)?$", RegexOptions.IgnoreCase)]
+    /// <summary>"30m", "26h", "3d", "1w" (optionally followed by "ago") as a span; null when it is not one.</summary>
+    public static TimeSpan? TryParseSpan(string text)
+    {
+        var relative = Relative().Match(text.Trim());
+        if (!relative.Success)
+            return null;
+        var amount = double.Parse(relative.Groups[1].Value, CultureInfo.InvariantCulture);
+        return relative.Groups[2].Value.ToLowerInvariant() switch
+        {
+            "s" => TimeSpan.FromSeconds(amount),
+            "m" or "min" => TimeSpan.FromMinutes(amount),
+            "h" => TimeSpan.FromHours(amount),
+            "d" => TimeSpan.FromDays(amount),
+            _ => TimeSpan.FromDays(7 * amount),
+        };
+    }
+
+    public static TimeSpan ParseSpan(string text, string option) => TryParseSpan(text)
+        ?? throw new LifeboatException($"unable to read {option} '{text}': not a duration", "use for example 30m, 26h, 35d or 2w", ExitCodes.Usage);
+
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)(?:\s+ago)?$", RegexOptions.IgnoreCase)]
     private static partial Regex Relative();
 }

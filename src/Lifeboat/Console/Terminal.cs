@@ -8,11 +8,20 @@ public sealed class Terminal : IPasswordPrompt
 {
     public static readonly Terminal Instance = new();
 
-    public IAnsiConsole Out { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    public IAnsiConsole Out { get; } = CreateConsole();
+
+    private static IAnsiConsole CreateConsole()
     {
-        Ansi = System.Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null ? AnsiSupport.No : AnsiSupport.Detect,
-        Interactive = IsInteractive ? InteractionSupport.Yes : InteractionSupport.No,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = System.Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null ? AnsiSupport.No : AnsiSupport.Detect,
+            Interactive = IsInteractive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        // Redirected output goes to files and scripts: do not wrap tables at 80 columns.
+        if (System.Console.IsOutputRedirected)
+            console.Profile.Width = 240;
+        return console;
+    }
 
     /// <summary>A person at a terminal: stdin and stdout are both a TTY.</summary>
     public static bool IsInteractive => !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected;

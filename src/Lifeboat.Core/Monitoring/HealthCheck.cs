@@ -1,0 +1,44 @@
+using Lifeboat.Core.Manifest;
+
+namespace Lifeboat.Core.Monitoring;
+
+/// <summary>
+/// `lifeboat check` for monitoring systems, Nagios style: 0 OK, 1 WARNING, 2 CRITICAL, and one line saying why.
+/// Pure: the catalog and the clock in, the verdict out.
+/// </summary>
+public static class HealthCheck
+{
+    public const int Ok = 0, Warning = 1, Critical = 2;
+
+    public static HealthVerdict Evaluate(IReadOnlyList<CatalogEntry> entries, string scope, DateTimeOffset now, TimeSpan maxAge, TimeSpan? requireVerified)
+    {
+        var complete = entries.Where(e => e.IsComplete).OrderByDescending(e => e.CreatedAt).ToList();
+        if (complete.Count == 0)
+            return new(Critical, $"CRITICAL - {scope}: no complete backup");
+
+        var newest = complete[0];
+        var age = now - newest.CreatedAt;
+        if (age > maxAge)
+            return new(Critical, $"CRITICAL - {scope}: newest backup is {Units.Age(age).Replace(" ago", "")} old (max {Describe(maxAge)}): {newest.Stem}");
+
+        var lastVerification = complete.Where(e => e.Manifest!.Verification is not null)
+            .OrderByDescending(e => e.Manifest!.Verification!.At).FirstOrDefault();
+        if (lastVerification?.Manifest!.Verification is { Passed: false } failed)
+            return new(Critical, $"CRITICAL - {scope}: the latest verification failed ({lastVerification.Stem}, {failed.At:yyyy-MM-dd HH:mm}): {failed.Summary}");
+
+        var ok = $"newest backup {Units.Age(age)} ({newest.Stem})";
+        if (requireVerified is { } window)
+        {
+            var recentPass = complete.Select(e => e.Manifest!.Verification).Where(v => v is { Passed: true } && now - v.At <= window).Any();
+            if (!recentPass)
+                return new(Warning, $"WARNING - {scope}: {ok}, but no backup passed verification in the last {Describe(window)} (run lifeboat verify --deep)");
+            ok += $", verified {Units.Age(now - lastVerification!.Manifest!.Verification!.At)}";
+        }
+        return new(Ok, $"OK - {scope}: {ok}");
+    }
+
+    private static string Describe(TimeSpan span) => span.TotalDays >= 2 ? $"{span.TotalDays:0.#} days" : $"{span.TotalHours:0.#} h";
+}
+
+/// <summary>Exit code and the one line that explains it.</summary>
+public sealed record HealthVerdict(int ExitCode, string Line);
