@@ -9,4 +9,7 @@ root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+// -h is --host, as in psql and pg_dump; help stays on -? and --help.
+foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+    help.Aliases.Remove("-h");
 return await CommandRunner.InvokeAsync(root, args);

@@ -50,9 +50,19 @@ public sealed class PendingFile : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stream.DisposeAsync();
-        if (!_committed)
-            TryDelete(PartialPath);
+        try
+        {
+            await _stream.DisposeAsync();
+        }
+        catch (IOException) when (!_committed)
+        {
+            // Disposing flushes the buffer again; on a full disk that fails again. The file goes anyway.
+        }
+        finally
+        {
+            if (!_committed)
+                TryDelete(PartialPath);
+        }
     }
 
     private static void TryDelete(string path)

@@ -19,7 +19,8 @@ public static class CommandRunner
         {
             var command = parse.CommandResult.Command;
             var name = command == root ? "lifeboat" : $"lifeboat {command.Name}";
-            System.Console.Error.WriteLine($"error: {parse.Errors[0].Message} — run '{name} --help' for the options");
+            var message = string.Join(" ", parse.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            System.Console.Error.WriteLine($"error: {message} — run '{name} --help' for the options");
             return ExitCodes.Usage;
         }
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => _signalExitCode = 143);

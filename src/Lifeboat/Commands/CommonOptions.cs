@@ -39,6 +39,25 @@ public static class CommonOptions
             ConnectionSettings.Resolve(parse.GetValue(Host), parse.GetValue(Port), parse.GetValue(Username), parse.GetValue(Dbname));
     }
 
+    /// <summary>An enum option that accepts lower-case names and says in one line which values exist.</summary>
+    public static Option<T> Choice<T>(string name, string description, T defaultValue, params string[] aliases) where T : struct, Enum
+    {
+        var names = string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
+        return new Option<T>(name, aliases)
+        {
+            Description = $"{description} ({names})",
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
+                    return value;
+                result.AddError($"{name} must be one of: {names} (not '{text}')");
+                return defaultValue;
+            },
+        };
+    }
+
     public static void NonNegative(Option<int> option)
     {
         option.Validators.Add(r =>

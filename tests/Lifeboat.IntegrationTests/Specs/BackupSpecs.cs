@@ -1,0 +1,428 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Lifeboat.IntegrationTests.Support;
+using Xunit;
+
+namespace Lifeboat.IntegrationTests.Specs;
+
+/// <summary>`lifeboat backup` on a real server: what lands in the folder, and that it restores with the real tools.</summary>
+[Collection("postgres")]
+public sealed class BackupSpecs(ClusterFixture cluster)
+{
+    PostgresServer Server => cluster.Server;
+
+    [Theory]
+    [InlineData("custom", "zstd", ".dump.zst")]
+    [InlineData("custom", "gzip", ".dump")]
+    [InlineData("custom", "none", ".dump")]
+    [InlineData("plain", "zstd", ".sql.zst")]
+    [InlineData("plain", "gzip", ".sql.gz")]
+    [InlineData("plain", "none", ".sql")]
+    public async Task I_can_restore_a_backup_of_each_format_and_compression_with_the_real_PostgreSQL_tools(string format, string compress, string extension)
+    {
+        // Arrange
+        var source = await Server.CreateDatabaseFromTemplateAsync("roundtrip");
+        var target = await Server.CreateEmptyDatabaseAsync("restored");
+        using var folder = BackupFolder.Create();
+        using var scratch = BackupFolder.Create();
+        try
+        {
+            // Act
+            var backup = await LifeboatCli.RunAsync(Server.BackupArgs(source, folder.Path, "--format", format, "--compress", compress),
+                Server.ClientEnvironment(source));
+            CliAssert.Succeeded(backup);
+            // ".sql" alone would also match the .migrations.sql and .roles.sql sidecars: go by the stem.
+            var archive = folder.File(Assert.Single(folder.CompleteStems()) + extension);
+            Assert.True(File.Exists(archive), $"no {extension} archive in: {string.Join(", ", folder.FileNames())}");
+            await RestoreWithRealToolsAsync(archive, extension, target, scratch.Path);
+
+            // Assert
+            Assert.Matches(new Regex($"^{Regex.Escape(source)}_backup_\\d{{8}}_\\d{{6}}{Regex.Escape(extension)}$"), Path.GetFileName(archive));
+            var manifest = folder.SingleManifest();
+            Assert.Equal(Path.GetFileName(archive), (string?)manifest["archive"]!["name"]);
+            Assert.Equal(format, (string?)manifest["format"]);
+            Assert.Equal(compress, (string?)manifest["compression"]);
+            foreach (var table in new[] { "earthquakes", "alerts", "ephemeris_data", "alembic_version" })
+                Assert.Equal(await Server.CountRowsAsync(source, "public", table), await Server.CountRowsAsync(target, "public", table));
+            const string firstQuake = "SELECT ST_AsText(location) FROM earthquakes ORDER BY id LIMIT 1";
+            Assert.Equal(await Server.ScalarAsync<string>(source, firstQuake), await Server.ScalarAsync<string>(target, firstQuake));
+            const string allQuakes = "SELECT md5(string_agg(ST_AsText(location), ';' ORDER BY id)) FROM earthquakes";
+            Assert.Equal(await Server.ScalarAsync<string>(source, allQuakes), await Server.ScalarAsync<string>(target, allQuakes));
+            Assert.Equal("6cdf0b06a3e9", await Server.ScalarAsync<string>(target, "SELECT version_num FROM alembic_version"));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(source);
+            await Server.DropDatabaseAsync(target);
+        }
+    }
+
+    [Fact]
+    public async Task A_backup_is_named_after_the_database_and_the_local_time_and_its_sidecars_share_the_name()
+    {
+        // Arrange: a time zone far from UTC, so local and UTC names differ.
+        var database = await Server.CreateSmallDatabaseAsync("named");
+        using var folder = BackupFolder.Create();
+        var env = Server.ClientEnvironment(database);
+        env["TZ"] = "Asia/Tokyo";
+        try
+        {
+            // Act
+            var before = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), env);
+            var after = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            var stem = Assert.Single(folder.CompleteStems());
+            Assert.Equal(
+                new[] { ".json", ".dump.zst", ".log", ".migrations.sql", ".roles.sql" }.Select(e => stem + e).Order(StringComparer.Ordinal),
+                folder.FileNames().Where(n => !n.StartsWith('.')));
+            var stamp = DateTime.ParseExact(stem[(database.Length + "_backup_".Length)..], "yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+            Assert.InRange(stamp, before.DateTime.AddSeconds(-1), after.DateTime.AddSeconds(1));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task With_utc_the_file_name_uses_UTC_time()
+    {
+        // Arrange
+        var database = await Server.CreateSmallDatabaseAsync("utcnamed");
+        using var folder = BackupFolder.Create();
+        var env = Server.ClientEnvironment(database);
+        env["TZ"] = "Asia/Tokyo";
+        try
+        {
+            // Act
+            var before = DateTime.UtcNow;
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--utc"), env);
+            var after = DateTime.UtcNow;
+
+            // Assert
+            CliAssert.Succeeded(result);
+            var stem = Assert.Single(folder.CompleteStems());
+            var stamp = DateTime.ParseExact(stem[(database.Length + "_backup_".Length)..], "yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+            Assert.InRange(stamp, before.AddSeconds(-1), after.AddSeconds(1));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task Two_backups_in_a_row_get_different_names()
+    {
+        // Arrange
+        var database = await Server.CreateSmallDatabaseAsync("twice");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var first = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+            var second = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(first);
+            CliAssert.Succeeded(second);
+            Assert.Equal(2, folder.CompleteStems().Count);
+            Assert.Equal(2, folder.FileNames().Count(n => n.EndsWith(".dump.zst", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_manifest_counts_the_same_rows_as_the_database_for_every_table()
+    {
+        // Arrange
+        var database = await Server.CreateDatabaseFromTemplateAsync("counted");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            var manifest = folder.SingleManifest();
+            var tables = manifest["tables"]!.AsArray();
+            Assert.Equal(16, (int)manifest["tableCount"]!);
+            Assert.Equal(16, tables.Count);
+            Assert.Contains(tables, t => (string?)t!["name"] == "earthquakes");
+            Assert.Contains(tables, t => (string?)t!["name"] == "alembic_version");
+            foreach (var table in tables)
+            {
+                var (schema, name, rows) = ((string)table!["schema"]!, (string)table["name"]!, (long)table["rows"]!);
+                Assert.True(await Server.CountRowsAsync(database, schema, name) == rows, $"{schema}.{name}: manifest says {rows}");
+            }
+            Assert.Contains(manifest["extensions"]!.AsArray(), e => (string?)e!["name"] == "postgis");
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_migration_history_file_holds_the_alembic_version()
+    {
+        // Arrange
+        var database = await Server.CreateDatabaseFromTemplateAsync("migrated");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            var migrations = await File.ReadAllTextAsync(folder.SingleFileEndingWith(".migrations.sql"));
+            Assert.Contains("alembic_version", migrations, StringComparison.Ordinal);
+            Assert.Contains("6cdf0b06a3e9", migrations, StringComparison.Ordinal);
+            var migration = folder.SingleManifest()["migration"]!;
+            Assert.Equal("alembic", (string?)migration["tool"]);
+            Assert.Equal("6cdf0b06a3e9", (string?)migration["version"]);
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task With_json_the_output_is_the_manifest_and_its_checksum_matches_the_archive()
+    {
+        // Arrange
+        var database = await Server.CreateSmallDatabaseAsync("jsonout");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--json"), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            var output = JsonNode.Parse(result.StdOut)!.AsObject(); // throws if anything but JSON is on stdout
+            Assert.Equal(database, (string?)output["database"]);
+            Assert.Equal("custom", (string?)output["format"]);
+            Assert.Equal("zstd", (string?)output["compression"]);
+            Assert.False(string.IsNullOrEmpty((string?)output["serverVersion"]));
+            Assert.False(string.IsNullOrEmpty((string?)output["pgDumpVersion"]));
+            Assert.NotNull(output["startedAt"]);
+            Assert.NotNull(output["finishedAt"]);
+            Assert.Equal(1, (int)output["tableCount"]!);
+            Assert.Equal(100, (long)output["tables"]![0]!["rows"]!);
+            var archive = folder.File((string)output["archive"]!["name"]!);
+            Assert.Equal(new FileInfo(archive).Length, (long)output["archive"]!["sizeBytes"]!);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(archive))), (string?)output["archive"]!["sha256"]);
+            Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(folder.SingleFileEndingWith(".json")))!.ToJsonString(), output.ToJsonString());
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task A_label_lands_in_the_manifest()
+    {
+        // Arrange
+        var database = await Server.CreateSmallDatabaseAsync("labelled");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--label", "pre-migration"), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            Assert.Equal("pre-migration", (string?)folder.SingleManifest()["label"]);
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_backup_folder_is_created_0700_and_the_backup_files_are_0600()
+    {
+        // Arrange: a folder that does not exist yet.
+        var database = await Server.CreateSmallDatabaseAsync("private");
+        using var parent = BackupFolder.Create();
+        var folder = parent.Sub("backups");
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+            var files = parent.FileNames(folder).Where(n => n.StartsWith(database + "_backup_", StringComparison.Ordinal)).ToList();
+            Assert.Equal(5, files.Count);
+            foreach (var name in files)
+                Assert.True(File.GetUnixFileMode(Path.Combine(folder, name)) == (UnixFileMode.UserRead | UnixFileMode.UserWrite),
+                    $"{name} is {File.GetUnixFileMode(Path.Combine(folder, name))}");
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task No_file_in_the_backup_folder_is_readable_by_others_not_even_the_lock_file()
+    {
+        // Arrange
+        var database = await Server.CreateSmallDatabaseAsync("lockmode");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            const UnixFileMode groupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+            var open = folder.FileNames().Where(n => (File.GetUnixFileMode(folder.File(n)) & groupOrOthers) != 0)
+                .Select(n => $"{n} ({File.GetUnixFileMode(folder.File(n))})").ToList();
+            Assert.True(open.Count == 0, "readable by group/others: " + string.Join(", ", open));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_password_never_appears_on_a_command_line_while_a_backup_runs()
+    {
+        // Arrange
+        var database = await Server.CreateDatabaseFromTemplateAsync("argv");
+        using var folder = BackupFolder.Create();
+        var leaks = new List<string>();
+        var seen = new HashSet<string>();
+        try
+        {
+            // Act: watch every descendant of the CLI (pg_dump included) for as long as it runs.
+            await using var run = await LifeboatCli.StartAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+            var family = new HashSet<int> { run.Process.Id };
+            while (!run.Process.HasExited)
+            {
+                foreach (var (pid, parent, cmdline) in Processes())
+                {
+                    if (!family.Contains(pid) && !family.Contains(parent))
+                        continue;
+                    family.Add(pid);
+                    seen.Add(cmdline);
+                    if (cmdline.Contains(Server.Password, StringComparison.Ordinal))
+                        leaks.Add(cmdline);
+                }
+                await Task.Delay(3);
+            }
+            var result = await run.WaitAsync();
+
+            // Assert
+            CliAssert.Succeeded(result);
+            Assert.True(seen.Any(c => c.Contains("pg_dump", StringComparison.Ordinal) && c.Contains("--snapshot", StringComparison.Ordinal)),
+                "pg_dump was never seen running; saw: " + string.Join(" | ", seen));
+            Assert.Empty(leaks);
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_password_is_not_written_into_the_log_the_manifest_or_the_sidecars()
+    {
+        // Arrange
+        var database = await Server.CreateSmallDatabaseAsync("nosecret");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            Assert.DoesNotContain(Server.Password, result.Output, StringComparison.Ordinal);
+            foreach (var name in folder.FileNames().Where(n => !n.EndsWith(".zst", StringComparison.Ordinal)))
+                Assert.DoesNotContain(Server.Password, await File.ReadAllTextAsync(folder.File(name)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    /// <summary>Restores <paramref name="archive"/> into the empty <paramref name="target"/> the way a user would by hand.</summary>
+    async Task RestoreWithRealToolsAsync(string archive, string extension, string target, string scratch)
+    {
+        var env = Server.ClientEnvironment(target);
+        var psql = Path.Combine(Server.BinDirectory, "psql");
+        var pgRestore = Path.Combine(Server.BinDirectory, "pg_restore");
+        var plain = Path.Combine(scratch, "restore.sql");
+        var custom = Path.Combine(scratch, "restore.dump");
+        switch (extension)
+        {
+            case ".dump.zst":
+                await ExternalTool.RunCheckedAsync("zstd", ["-d", "-q", "-f", "-o", custom, archive]);
+                await ExternalTool.RunCheckedAsync(pgRestore, ["--exit-on-error", "-d", target, custom], env);
+                break;
+            case ".dump":
+                await ExternalTool.RunCheckedAsync(pgRestore, ["--exit-on-error", "-d", target, archive], env);
+                break;
+            case ".sql.zst":
+                await ExternalTool.RunCheckedAsync("zstd", ["-d", "-q", "-f", "-o", plain, archive]);
+                await ExternalTool.RunCheckedAsync(psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", target, "-f", plain], env);
+                break;
+            case ".sql.gz":
+                await ExternalTool.RunCheckedAsync("gzip", ["-d", "-c", archive], stdoutFile: plain);
+                await ExternalTool.RunCheckedAsync(psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", target, "-f", plain], env);
+                break;
+            case ".sql":
+                await ExternalTool.RunCheckedAsync(psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", target, "-f", archive], env);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(extension), extension, null);
+        }
+    }
+
+    /// <summary>Every process visible in /proc: pid, parent pid and command line (arguments joined by spaces).</summary>
+    static IEnumerable<(int Pid, int Parent, string CommandLine)> Processes()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            string stat, cmdline;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // it exited meanwhile
+            }
+            // stat: "pid (comm) state ppid ..." — comm may contain spaces and parentheses, so split after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], out var parent))
+                yield return (pid, parent, cmdline);
+        }
+    }
+}
