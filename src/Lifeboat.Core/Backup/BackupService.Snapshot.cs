@@ -123,9 +123,15 @@ public sealed partial class BackupService
             run.Progress?.Report(new BackupProgress("dumping", written));
         });
         ToolResult result;
-        await using (var compressor = CompressionStreams.Compress(hashing, weCompress ? request.Compression : Compression.None))
+        run.Progress?.Report(new BackupProgress("dumping", 0));
+        if (weCompress && request.Compression == Compression.Zstd && ExternalZstd.Path is { } zstd)
         {
-            run.Progress?.Report(new BackupProgress("dumping", 0));
+            run.Log.Info($"compressing with {zstd}");
+            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, ExternalZstd.CompressInto(zstd, hashing));
+        }
+        else
+        {
+            await using var compressor = CompressionStreams.Compress(hashing, weCompress ? request.Compression : Compression.None);
             result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, PipeTarget.ToStream(compressor));
         }
         await hashing.FlushAsync(ct);
