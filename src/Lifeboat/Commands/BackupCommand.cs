@@ -32,7 +32,10 @@ public static class BackupCommand
 
         command.SetAction((parse, ct) => CommandRunner.Guard(async () =>
         {
-            var request = new BackupRequest(connection.Resolve(parse), parse.GetValue(backupDir)!)
+            var terminal = Terminal.Instance;
+            // Ask for a password (if needed) before the progress display starts: never prompt inside it.
+            var settings = await Lifeboat.Core.Postgres.PostgresConnector.AuthenticateAsync(connection.Resolve(parse), terminal.PasswordPrompt, ct);
+            var request = new BackupRequest(settings, parse.GetValue(backupDir)!)
             {
                 Format = parse.GetValue(format),
                 Compression = parse.GetValue(compress),
@@ -43,7 +46,6 @@ public static class BackupCommand
                 PgBin = parse.GetValue(pgBin),
                 IncludeRolePasswords = parse.GetValue(rolePasswords),
             };
-            var terminal = Terminal.Instance;
             var service = new BackupService(terminal.PasswordPrompt, TimeProvider.System);
             var result = await ProgressDisplay.RunAsync(terminal, "Backing up", progress => service.RunAsync(request, progress, ct));
             if (parse.GetValue(json))

@@ -26,11 +26,32 @@ public sealed class Terminal : IPasswordPrompt
     /// <summary>A person at a terminal: stdin and stdout are both a TTY.</summary>
     public static bool IsInteractive => !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected;
 
+    /// <summary>
+    /// Like psql: asks only when stdin is a terminal, writes the question to stderr (stdout may be redirected,
+    /// e.g. with --json) and echoes nothing.
+    /// </summary>
     public string? AskPassword(string forWhom)
     {
         if (System.Console.IsInputRedirected)
             return null;
-        return Out.Prompt(new TextPrompt<string>($"Password for {Markup.Escape(forWhom)}:").Secret().AllowEmpty());
+        System.Console.Error.Write($"Password for {forWhom}: ");
+        var password = new System.Text.StringBuilder();
+        while (true)
+        {
+            var key = System.Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+                break;
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (password.Length > 0)
+                    password.Length--;
+                continue;
+            }
+            if (!char.IsControl(key.KeyChar))
+                password.Append(key.KeyChar);
+        }
+        System.Console.Error.WriteLine();
+        return password.ToString();
     }
 
     public IPasswordPrompt? PasswordPrompt => System.Console.IsInputRedirected ? null : this;
