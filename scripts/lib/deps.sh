@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by scripts/test and scripts/demo: installs the Debian 12 packages Lifeboat needs,
+# Sourced by scripts/test, scripts/demo and bench/run: installs the Debian 12 packages Lifeboat needs,
 # but only when something is missing (so repeated runs never touch apt).
 
 PG_MAJOR=15
@@ -26,6 +26,7 @@ ensure_deps() {
     command -v age >/dev/null || missing+=(age)
     command -v tmux >/dev/null || missing+=(tmux)
     command -v script >/dev/null || missing+=(bsdutils)
+    [[ -x /usr/bin/time ]] || missing+=(time) # GNU time: bench/run reads peak RSS from it
     [[ -x /usr/bin/alembic ]] || missing+=(alembic)
     dpkg-query -W -f='${Status}' python3-psycopg2 2>/dev/null | grep -q 'install ok installed' || missing+=(python3-psycopg2)
 
@@ -37,7 +38,7 @@ ensure_deps() {
         echo "==> installing ${missing[*]}"
         as_root apt-get update -q
         # Installing postgresql-15 also creates and starts a "main" cluster on 5432; harmless,
-        # the tests and the demo run their own clusters on free ports.
+        # the tests, the demo and the bench run their own clusters on free ports.
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
     fi
 

@@ -26,6 +26,9 @@ public static partial class BackupNaming
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
+    /// <summary>A name given by a user: a file of the backup, or its bare stem.</summary>
+    public static ParsedName? ParseUserGiven(string name) => Parse(name) ?? Parse(name + ManifestExtension);
+
     /// <summary>Splits a file name of ours into database, timestamp and the rest (".dump.zst", ".json", …); null for anything else.</summary>
     public static ParsedName? Parse(string fileName)
     {
@@ -37,7 +40,7 @@ public static partial class BackupNaming
         return new ParsedName(match.Groups["db"].Value, at, match.Groups["stem"].Value, match.Groups["rest"].Value);
     }
 
-    [GeneratedRegex(@"^(?<stem>(?<db>.+)_backup_(?<ts>\d{8}_\d{6}))(?<rest>\..+)$")]
+    [GeneratedRegex(@"^(?<stem>(?<db>[^.].*)_backup_(?<ts>\d{8}_\d{6}))(?<rest>\..+)$")]
     private static partial Regex NamePattern();
 }
 

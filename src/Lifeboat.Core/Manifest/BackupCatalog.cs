@@ -32,6 +32,11 @@ public static class BackupCatalog
             {
                 try { manifest = ManifestSerializer.Read(store.PathOf(manifestName)); }
                 catch (LifeboatException e) { problem = e.Message; }
+                if (manifest is not null && !files.Contains(manifest.Archive.Name))
+                {
+                    problem = $"its archive {manifest.Archive.Name} is missing";
+                    manifest = null;
+                }
             }
             var state = manifest is not null ? EntryState.Complete
                 : problem is not null ? EntryState.Damaged

@@ -11,6 +11,8 @@ public static class ManifestSerializer
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // "archive": null in a hand-edited or damaged manifest must make it unreadable, not a backup without an archive.
+        RespectNullableAnnotations = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 

@@ -29,9 +29,9 @@ public static class HealthCheck
         var ok = $"newest backup {Units.Age(age)} ({newest.Stem})";
         if (requireVerified is { } window)
         {
-            var recentPass = complete.Select(e => e.Manifest!.Verification).Where(v => v is { Passed: true } && now - v.At <= window).Any();
+            var recentPass = complete.Select(e => e.Manifest!.Verification).Any(v => v is { Passed: true, Deep: true } && now - v.At <= window);
             if (!recentPass)
-                return new(Warning, $"WARNING - {scope}: {ok}, but no backup passed verification in the last {Describe(window)} (run lifeboat verify --deep)");
+                return new(Warning, $"WARNING - {scope}: {ok}, but no backup passed a deep verification in the last {Describe(window)} (run lifeboat verify --deep)");
             ok += $", verified {Units.Age(now - lastVerification!.Manifest!.Verification!.At)}";
         }
         return new(Ok, $"OK - {scope}: {ok}");

@@ -41,12 +41,9 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         try
         {
             if (compression == Compression.Zstd && options.Jobs > 1)
+                tempArchive = await TryDecompressBesideAsync(archivePath, compression, options, ct);
+            if (tempArchive is not null)
             {
-                // pg_restore --jobs needs a seekable file: the one extra copy of the data, removed right after.
-                tempArchive = Path.Combine(Path.GetDirectoryName(archivePath)!, $".lifeboat-restore-{Environment.ProcessId}-{Path.GetFileName(archivePath)}.tmp");
-                log?.Info($"decompressing to {tempArchive} so that pg_restore can run {options.Jobs} jobs");
-                options.OnPhase?.Invoke($"decompressing for {options.Jobs} parallel jobs");
-                await DecompressToFileAsync(archivePath, compression, tempArchive, ct);
                 args.AddRange(["--jobs", options.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), tempArchive]);
             }
             else if (compression == Compression.Zstd)
@@ -94,6 +91,33 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
                 errors.Count > 0 ? string.Join(" | ", errors.Take(3)) : result.StderrTail(),
                 "the restore log has the full output");
         return warnings;
+    }
+
+    /// <summary>
+    /// pg_restore --jobs needs a seekable file: decompress beside the archive (the one extra copy of the data,
+    /// removed right after). A read-only or full backup disk falls back to streaming with one job.
+    /// </summary>
+    private async Task<string?> TryDecompressBesideAsync(string archivePath, Compression compression, LoadOptions options, CancellationToken ct)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(archivePath)!, $".lifeboat-restore-{Environment.ProcessId}-{Path.GetFileName(archivePath)}.tmp");
+        try
+        {
+            options.OnPhase?.Invoke($"decompressing to {Path.GetFileName(temp)} so that pg_restore can run {options.Jobs} jobs (a temporary copy, removed after)");
+            await DecompressToFileAsync(archivePath, compression, temp, ct);
+            return temp;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is LifeboatException { ExitCode: ExitCodes.DiskFull }) || (e is IOException && !File.Exists(temp)))
+        {
+            File.Delete(temp);
+            log?.Warn($"cannot write a decompressed copy beside the backup ({e.Message}): restoring from a stream with one job");
+            options.OnPhase?.Invoke("the backup folder cannot take a decompressed copy: streaming into pg_restore with one job");
+            return null;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
     private static async Task DecompressToFileAsync(string source, Compression compression, string target, CancellationToken ct)

@@ -12,7 +12,7 @@ public static class BackupSelector
         if (choice.File is { } file)
         {
             var name = Path.GetFileName(file);
-            var parsed = Backup.BackupNaming.Parse(name);
+            var parsed = Backup.BackupNaming.ParseUserGiven(name);
             var entry = entries.FirstOrDefault(e => parsed is not null && e.Stem == parsed.Stem);
             if (entry is null)
                 throw new LifeboatException($"unable to restore '{file}': no such backup in '{folder}'",

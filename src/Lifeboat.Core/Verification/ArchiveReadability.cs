@@ -6,8 +6,9 @@ using Lifeboat.Core.Postgres;
 namespace Lifeboat.Core.Verification;
 
 /// <summary>
-/// The archive can be read to its end: pg_restore --list for custom format (its table of contents), full
-/// decompression for compressed files, and pg_dump's closing line for plain SQL (a dump cut short lacks it).
+/// The archive can be read to its end: custom format is turned into a script by pg_restore (thrown away), which
+/// reads every data block — --list would read only the table of contents; plain SQL is decompressed to its end
+/// and must carry pg_dump's closing line (a dump cut short lacks it).
 /// </summary>
 public static class ArchiveReadability
 {
@@ -32,7 +33,7 @@ public static class ArchiveReadability
     {
         var major = PgVersion.ParseToolOutput($"(PostgreSQL) {manifest.PgDumpVersion}")?.Major ?? 0;
         var pgRestore = await tools.FindAsync("pg_restore", major, ct);
-        var args = new List<string> { "--list" };
+        var args = new List<string> { "--file=-" };
         PipeSource? stdin = null;
         Stream? source = null;
         if (compression == Compression.Zstd)
@@ -41,13 +42,8 @@ public static class ArchiveReadability
             args.Add(path);
         try
         {
-            var result = await ToolRunner.RunAsync(pgRestore, args, null, null, ct, stdin: stdin);
-            if (!result.Succeeded)
-                return $"{Path.GetFileName(path)} is not a readable archive: {result.StderrTail()}";
-            // --list reads only the table of contents; the data must decompress to its end too.
-            if (source is not null)
-                await source.CopyToAsync(Stream.Null, ct);
-            return null;
+            var result = await ToolRunner.RunAsync(pgRestore, args, null, null, ct, PipeTarget.ToStream(Stream.Null), stdin);
+            return result.Succeeded ? null : $"{Path.GetFileName(path)} is not a readable archive: {result.StderrTail()}";
         }
         finally
         {

@@ -46,7 +46,7 @@ public sealed class VerifyService(IPasswordPrompt? passwordPrompt, TimeProvider 
         switch (request.Selection)
         {
             case VerifySelection.File:
-                var parsed = BackupNaming.Parse(Path.GetFileName(request.File!));
+                var parsed = BackupNaming.ParseUserGiven(Path.GetFileName(request.File!));
                 var match = all.FirstOrDefault(e => parsed is not null && e.Stem == parsed.Stem)
                     ?? throw new LifeboatException($"unable to verify '{request.File}': no such backup in '{store.Root}'", "run `lifeboat list`", ExitCodes.Failure);
                 return [match];
@@ -112,6 +112,10 @@ public sealed class VerifyService(IPasswordPrompt? passwordPrompt, TimeProvider 
         catch (LifeboatException e)
         {
             return [e.Message];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NpgsqlException)
+        {
+            return [$"the scratch restore failed: {e.Message}"];
         }
         finally
         {

@@ -63,8 +63,10 @@ public sealed class RestoreWorkspace : IAsyncDisposable
     }
 
     /// <summary>Runs `lifeboat restore -d Database --backup-dir BackupDir` plus <paramref name="extra"/>, without a terminal.</summary>
-    public Task<CliResult> RestoreAsync(params string[] extra) =>
-        LifeboatCli.RunAsync(["restore", "-d", Database, "--backup-dir", BackupDir, .. extra], Env);
+    public Task<CliResult> RestoreAsync(params string[] extra) => RestoreAsync(extra, null);
+
+    public Task<CliResult> RestoreAsync(IEnumerable<string> extra, TimeSpan? timeout) =>
+        LifeboatCli.RunAsync(["restore", "-d", Database, "--backup-dir", BackupDir, .. extra], Env, timeout: timeout);
 
     public Task<CliProcess> StartRestoreAsync(params string[] extra) =>
         LifeboatCli.StartAsync(["restore", "-d", Database, "--backup-dir", BackupDir, .. extra], Env);

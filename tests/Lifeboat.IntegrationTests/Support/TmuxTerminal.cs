@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Lifeboat.IntegrationTests.Support;
@@ -7,7 +6,7 @@ namespace Lifeboat.IntegrationTests.Support;
 /// <summary>
 /// Runs the real CLI in a real terminal: a detached tmux session on a private tmux server (its own socket), so a
 /// spec can read the screen and press keys like a person. The connection's environment (with the password) goes
-/// into a 0600 script, never onto a command line. Disposing kills the private tmux server and deletes the script.
+/// into a 0600 script, never onto a command line. Disposing kills the private tmux server and deletes its socket and the script.
 /// </summary>
 public sealed class TmuxTerminal : IAsyncDisposable
 {
@@ -34,7 +33,7 @@ public sealed class TmuxTerminal : IAsyncDisposable
     public static async Task<TmuxTerminal> StartLifeboatAsync(IEnumerable<string> args, IDictionary<string, string> env)
     {
         var folder = Directory.CreateTempSubdirectory("lifeboat-tmux-").FullName;
-        var terminal = new TmuxTerminal("lifeboat-spec-" + RandomNumberGenerator.GetHexString(8, lowercase: true), folder);
+        var terminal = new TmuxTerminal(Path.Combine(folder, "tmux.sock"), folder);
         try
         {
             var script = new StringBuilder("#!/bin/sh\n");
@@ -139,7 +138,7 @@ public sealed class TmuxTerminal : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add("-L");
+        psi.ArgumentList.Add("-S"); // a socket of our own: never the user's tmux server
         psi.ArgumentList.Add(_socket);
         foreach (var arg in args)
             psi.ArgumentList.Add(arg);

@@ -1,1 +1,0 @@
-namespace Lifeboat.Core.Tests; public class Placeholder { }
