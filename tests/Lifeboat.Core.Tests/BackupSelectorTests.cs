@@ -98,4 +98,25 @@ public sealed class BackupSelectorTests
 
         Assert.Equal(ExitCodes.Failure, error.ExitCode);
     }
+
+    [Fact]
+    public void Latest_and_at_skip_the_safety_backup_a_restore_took_of_what_it_replaced()
+    {
+        var entries = Newest(Complete(Day.AddHours(10)), SafetyBackup(Day.AddHours(11)));
+
+        Assert.Equal(Day.AddHours(10), BackupSelector.Select(entries, "shop", new BackupChoice(Latest: true), Folder).CreatedAt);
+        Assert.Equal(Day.AddHours(10), BackupSelector.Select(entries, "shop", new BackupChoice(At: Day.AddHours(12)), Folder).CreatedAt);
+        var byName = BackupSelector.Select(entries, "shop", new BackupChoice(File: entries[0].ArchiveName), Folder);
+        Assert.True(byName.IsSafetyBackup);
+    }
+
+    [Fact]
+    public void A_file_of_another_database_needs_target_db_to_replace_this_one()
+    {
+        var other = Folder_.First(e => e.Database == "other");
+
+        var error = Assert.Throws<LifeboatException>(() => BackupSelector.Select(Folder_, "shop", new BackupChoice(File: other.ArchiveName), Folder));
+        Assert.Contains("--target-db shop", error.OneLine);
+        Assert.Equal(other, BackupSelector.Select(Folder_, "shop", new BackupChoice(File: other.ArchiveName), Folder, otherTargetGiven: true));
+    }
 }

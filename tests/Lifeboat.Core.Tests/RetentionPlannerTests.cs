@@ -136,4 +136,17 @@ public sealed class RetentionPlannerTests
             return state == EntryState.Complete ? Complete(at) : Incomplete(state, at);
         }).ToArray());
     }
+
+    [Fact]
+    public void Safety_backups_of_restores_do_not_push_regular_backups_out_of_the_newest_kept()
+    {
+        var now = Now;
+        var regular = Complete(now.AddDays(-30));
+        var entries = Newest(regular, SafetyBackup(now.AddDays(-20)), SafetyBackup(now.AddDays(-10)));
+
+        var plan = RetentionPlanner.Plan(entries, new RetentionPolicy(7, 1), now);
+
+        Assert.DoesNotContain(regular, plan.Delete);
+        Assert.Equal(2, plan.Delete.Count);
+    }
 }

@@ -16,6 +16,8 @@ public sealed partial class BackupService
     {
         // REPEATABLE READ + an exported snapshot: pg_dump and our row counts see exactly the same data.
         await catalog.ExecuteAsync("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ct);
+        // A session holding a table lock (a migration still in its transaction) must not make us wait forever.
+        await catalog.ExecuteAsync($"SET LOCAL lock_timeout = '{LockWaitSeconds}s'", ct);
         var snapshot = (await catalog.ScalarStringAsync("SELECT pg_export_snapshot()", ct))!;
         run.Log.Info($"snapshot {snapshot} exported");
 
@@ -101,7 +103,7 @@ public sealed partial class BackupService
     private static async Task<ManifestFile> DumpArchiveAsync(Run run, string snapshot, PendingFile archive, CancellationToken ct)
     {
         var request = run.Request;
-        var args = new List<string> { "--verbose", "--no-password", $"--snapshot={snapshot}" };
+        var args = new List<string> { "--verbose", "--no-password", $"--snapshot={snapshot}", $"--lock-wait-timeout={LockWaitSeconds}s" };
         if (request.Format == BackupFormat.Custom)
         {
             args.Add("--format=custom");
@@ -136,6 +138,8 @@ public sealed partial class BackupService
         }
         await hashing.FlushAsync(ct);
         run.Log.ToolOutput("pg_dump", result.StandardError);
+        if (!result.Succeeded && result.StandardError.Contains("could not obtain lock", StringComparison.Ordinal))
+            throw LockedError(run.Settings.Database);
         if (!result.Succeeded)
             throw result.ToException("see the backup's .log for pg_dump's full output");
         run.Progress?.Report(new BackupProgress("dumped", hashing.BytesWritten));
@@ -167,6 +171,13 @@ public sealed partial class BackupService
         await hashing.WriteAsync(Encoding.UTF8.GetBytes(text), ct);
         return new ManifestFile(Path.GetFileName(file.FinalPath), hashing.BytesWritten, hashing.HashHex(), kind);
     }
+
+    private const int LockWaitSeconds = 30;
+
+    internal static LifeboatException LockedError(string database, Exception? inner = null) => new(
+        $"unable to back up '{database}': another session has held a lock on one of its tables for more than {LockWaitSeconds} s (a migration still in its transaction?)",
+        "finish or cancel that session (pg_stat_activity shows it) and run again; a restore can skip its safety backup with --no-safety-backup",
+        ExitCodes.Failure, inner);
 
     private static async Task IgnoreFailure(Task task)
     {

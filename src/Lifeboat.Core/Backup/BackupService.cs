@@ -48,6 +48,13 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
             var pruned = request.Prune ? Prune(store, database, request.Retention) : [];
             return new BackupResult(manifest, store.PathOf(manifest.Archive.Name), store.PathOf(stem + BackupNaming.ManifestExtension), pruned);
         }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
+        {
+            var locked = LockedError(database, e);
+            log.Error(locked.OneLine);
+            await log.FinishAsync();
+            throw locked;
+        }
         catch (OperationCanceledException)
         {
             log.Error("cancelled; partial files removed");

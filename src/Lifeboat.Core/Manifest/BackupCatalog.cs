@@ -70,5 +70,11 @@ public sealed record CatalogEntry(string Stem, string Database, EntryState State
     IReadOnlyList<string> Files, DateTimeOffset CreatedAt, string? Problem)
 {
     public bool IsComplete => State == EntryState.Complete;
+
+    /// <summary>The label restore gives the backup it takes of the database it is about to replace.</summary>
+    public const string SafetyLabel = "pre-restore";
+
+    /// <summary>A backup of a state someone chose to replace: not what --latest means, and not one of the newest to keep.</summary>
+    public bool IsSafetyBackup => Manifest?.Label == SafetyLabel;
     public string? ArchiveName => Manifest?.Archive.Name;
 }

@@ -6,9 +6,12 @@ namespace Lifeboat.Core.Restore;
 /// <summary>Picks the backup to restore from the folder's catalog (pure: entries in, entry out).</summary>
 public static class BackupSelector
 {
-    public static CatalogEntry Select(IReadOnlyList<CatalogEntry> entries, string database, BackupChoice choice, string folder)
+    /// <param name="otherTargetGiven">--target-db was given: a backup of another database may go there.</param>
+    public static CatalogEntry Select(IReadOnlyList<CatalogEntry> entries, string database, BackupChoice choice, string folder, bool otherTargetGiven = false)
     {
-        var complete = entries.Where(e => e.Database == database && e.IsComplete).OrderByDescending(e => e.CreatedAt).ToList();
+        // Safety backups (label pre-restore) hold what a restore replaced: --latest after a restore must not bring it back.
+        // They are picked by --file or from the interactive list.
+        var complete = entries.Where(e => e.Database == database && e.IsComplete && !e.IsSafetyBackup).OrderByDescending(e => e.CreatedAt).ToList();
         if (choice.File is { } file)
         {
             var name = Path.GetFileName(file);
@@ -19,6 +22,9 @@ public static class BackupSelector
                     "run `lifeboat list` to see the backups, or pass --backup-dir", ExitCodes.Failure);
             if (!entry.IsComplete)
                 throw Incomplete(entry, folder);
+            if (entry.Database != database && !otherTargetGiven)
+                throw new LifeboatException($"unable to restore '{name}' into '{database}': it is a backup of database '{entry.Database}'",
+                    $"to put it in place of '{database}', add --target-db {database}; to restore '{entry.Database}', use -d {entry.Database}", ExitCodes.Usage);
             return entry;
         }
         if (complete.Count == 0)

@@ -17,6 +17,7 @@ public sealed partial class RestoreService
         if (p?.Collate is not null && p.Ctype is not null)
             create += $" LC_COLLATE {Sql.Literal(p.Collate)} LC_CTYPE {Sql.Literal(p.Ctype)}";
         await ExecAsync(run.Maintenance, create, ct);
+        run.StagingCreated = true;
         run.Log?.Info($"created staging database {staging}");
 
         run.OnPhase?.Invoke($"restoring into {staging}");
@@ -50,7 +51,7 @@ public sealed partial class RestoreService
         var backup = new BackupService(passwordPrompt, clock);
         var request = new BackupRequest(run.Settings.WithDatabase(target), run.Store.Root)
         {
-            Label = "pre-restore",
+            Label = CatalogEntry.SafetyLabel,
             Prune = false,
             PgBin = run.Request.PgBin,
         };

@@ -71,8 +71,11 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         catch (Exception e)
         {
             log?.Error(e is OperationCanceledException ? "cancelled" : (e as LifeboatException)?.OneLine ?? e.Message);
-            await DropIfExistsAsync(maintenance, staging);
-            log?.Info($"staging database {staging} dropped; '{target}' was not changed");
+            if (run.StagingCreated)
+            {
+                await DropIfExistsAsync(maintenance, staging);
+                log?.Info($"staging database {staging} dropped; '{target}' was not changed");
+            }
             throw;
         }
         finally
@@ -86,6 +89,8 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         CatalogEntry Entry, BackupManifest Manifest, ToolLocator Tools, ServerFacts Facts, OperationLog? Log, Action<string>? OnPhase)
     {
         public List<string> Warnings { get; } = [];
+        /// <summary>Only a staging database this run created may be dropped (another run may own one of the same name).</summary>
+        public bool StagingCreated { get; set; }
     }
 
     /// <summary>Resolves the choice to a complete backup; a path outside --backup-dir makes its own folder the store.</summary>
@@ -96,7 +101,8 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
             folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
         var store = new LocalFolderStore(folder);
         store.EnsureReadable();
-        var entry = BackupSelector.Select(BackupCatalog.Scan(store), request.Connection.Database, request.Choice, store.Root);
+        var entry = BackupSelector.Select(BackupCatalog.Scan(store), request.Connection.Database, request.Choice, store.Root,
+            request.TargetDatabase is not null);
         return (store, entry);
     }
 

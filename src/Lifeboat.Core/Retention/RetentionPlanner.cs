@@ -13,7 +13,8 @@ public static class RetentionPlanner
     {
         var cutoff = now.AddDays(-policy.RetentionDays);
         var keepLast = Math.Max(1, policy.KeepLast);
-        var complete = entries.Where(e => e.IsComplete).OrderByDescending(e => e.CreatedAt).ToList();
+        // Safety backups of restores do not count among the newest to keep: a run of restores must not push out regular backups.
+        var complete = entries.Where(e => e.IsComplete && !e.IsSafetyBackup).OrderByDescending(e => e.CreatedAt).ToList();
         var protectedStems = complete.Take(keepLast).Select(e => e.Stem).ToHashSet(StringComparer.Ordinal);
 
         var delete = new List<CatalogEntry>();

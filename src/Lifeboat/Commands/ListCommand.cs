@@ -78,7 +78,7 @@ public static class ListCommand
         }
         console.Write(table);
         var complete = entries.Where(e => e.IsComplete).ToList();
-        console.WriteLine($"{complete.Count} complete backups, {Units.Bytes(complete.Sum(e => e.Manifest!.TotalSizeBytes))} in all; " +
+        console.WriteLine($"{complete.Count} complete backup{(complete.Count == 1 ? "" : "s")}, {Units.Bytes(complete.Sum(e => e.Manifest!.TotalSizeBytes))} in all; " +
             $"{entries.Count - complete.Count} incomplete; {Units.Bytes(store.FreeBytes())} free in {store.Root}");
     }
 }

@@ -44,6 +44,11 @@ public static class RestoreCommand
         {
             var terminal = Terminal.Instance;
             var settings = connection.Resolve(parse);
+            // --file without -d (or PGDATABASE): the database is the one the backup was taken of, not the user's name.
+            if (parse.GetValue(file) is { } named && parse.GetValue(connection.Dbname) is null
+                && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGDATABASE"))
+                && Lifeboat.Core.Backup.BackupNaming.ParseUserGiven(Path.GetFileName(named)) is { } parsed)
+                settings = settings.WithDatabase(parsed.Database);
             var choice = new BackupChoice(parse.GetValue(file), parse.GetValue(latest),
                 parse.GetValue(at) is { } text ? TimeExpression.Parse(text, DateTimeOffset.Now) : null);
             if (choice.IsEmpty)

@@ -14,7 +14,8 @@ public sealed class Terminal : IPasswordPrompt
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Ansi = System.Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null ? AnsiSupport.No : AnsiSupport.Detect,
+            // NO_COLOR turns off colours only (Spectre honours it); the arrow-key list still needs ANSI.
+            Ansi = System.Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
             Interactive = IsInteractive ? InteractionSupport.Yes : InteractionSupport.No,
         });
         // Redirected output goes to files and scripts: do not wrap tables at 80 columns.

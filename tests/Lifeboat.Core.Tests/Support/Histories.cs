@@ -40,6 +40,13 @@ public static class Histories
             [stem + ".dump.zst", stem + ".json", stem + ".log"], at, null);
     }
 
+    /// <summary>The backup a restore takes of the database it replaces.</summary>
+    public static CatalogEntry SafetyBackup(DateTimeOffset at, string database = "shop")
+    {
+        var entry = Complete(at, database);
+        return entry with { Manifest = entry.Manifest! with { Label = CatalogEntry.SafetyLabel } };
+    }
+
     public static CatalogEntry Incomplete(EntryState state, DateTimeOffset at, string database = "shop")
     {
         var stem = StemOf(database, at);
