@@ -21,19 +21,25 @@ public sealed partial class BackupService
         var snapshot = (await catalog.ScalarStringAsync("SELECT pg_export_snapshot()", ct))!;
         run.Log.Info($"snapshot {snapshot} exported");
 
-        var tables = await catalog.UserTablesAsync(ct);
-        var extensions = await catalog.ExtensionsAsync(ct);
-        var migrationTables = MigrationTables.Find(tables);
-        var migration = await MigrationTables.ReadVersionAsync(catalog, migrationTables, ct);
-        var properties = await catalog.DatabasePropertiesAsync(ct);
-        var roles = await catalog.ReferencedRolesAsync(ct);
-        var passwords = run.Request.IncludeRolePasswords ? await ReadPasswordsAsync(catalog, roles, ct) : new Dictionary<string, string>();
-
         var archiveName = stem + BackupNaming.ArchiveExtension(run.Request.Format, run.Request.Compression);
         await using var archive = run.Store.Create(archiveName);
+        await using var migrationsFile = run.Store.Create(stem + BackupNaming.MigrationsExtension);
+        // pg_dump starts at once; everything else happens while it streams, in the same snapshot: the catalog
+        // reads and row counts on the exporting connection, the migration history through a second, small pg_dump.
         var dumpTask = DumpArchiveAsync(run, snapshot, archive, ct);
-        // Counting runs while pg_dump streams, on the exporting connection, inside the same snapshot.
-        var countTask = catalog.CountRowsAsync(tables, ct);
+        var migrationsTask = Task.FromResult<ManifestFile?>(null);
+        SnapshotFacts inSnapshot;
+        try
+        {
+            inSnapshot = await ReadSnapshotFactsAsync(run, catalog, ct, tables =>
+                migrationsTask = WriteMigrationsAsync(run, snapshot, MigrationTables.Find(tables), migrationsFile, ct)!);
+        }
+        catch
+        {
+            await IgnoreFailure(dumpTask);
+            await IgnoreFailure(migrationsTask);
+            throw;
+        }
         ManifestFile archiveFile;
         try
         {
@@ -41,14 +47,12 @@ public sealed partial class BackupService
         }
         finally
         {
-            await IgnoreFailure(countTask);
+            await IgnoreFailure(migrationsTask);
         }
-        var counts = await countTask;
+        var (tables, extensions, migration, properties, roles, passwords, counts) = inSnapshot;
         run.Log.Info($"counted rows of {counts.Count} tables: {counts.Sum(t => t.Rows)} rows");
 
-        var sidecars = new List<ManifestFile>();
-        await using var migrationsFile = run.Store.Create(stem + BackupNaming.MigrationsExtension);
-        sidecars.Add(await WriteMigrationsAsync(run, snapshot, migrationTables, migrationsFile, ct));
+        var sidecars = new List<ManifestFile> { (await migrationsTask)! };
         await using var rolesFile = run.Store.Create(stem + BackupNaming.RolesExtension);
         sidecars.Add(await WriteTextAsync(rolesFile, RolesScript.Build(roles, passwords), "roles", ct));
         run.Log.Info($"roles named by the database: {string.Join(", ", roles.Select(r => r.Name))}{(passwords.Count > 0 ? " (with password hashes)" : "")}");
@@ -85,6 +89,23 @@ public sealed partial class BackupService
             Roles = roles.Select(r => new RoleInfo(r.Name, r.Login, r.Superuser, r.MemberOf)).ToList(),
             RolePasswordsIncluded = passwords.Count > 0,
         };
+    }
+
+    private sealed record SnapshotFacts(IReadOnlyList<(string Schema, string Name)> Tables, IReadOnlyList<ExtensionInfo> Extensions, MigrationInfo? Migration,
+        DatabaseProperties Properties, IReadOnlyList<RoleDefinition> Roles, IReadOnlyDictionary<string, string> Passwords, IReadOnlyList<TableRows> Counts);
+
+    private static async Task<SnapshotFacts> ReadSnapshotFactsAsync(Run run, CatalogReader catalog, CancellationToken ct,
+        Action<IReadOnlyList<(string Schema, string Name)>> onTables)
+    {
+        var tables = await catalog.UserTablesAsync(ct);
+        onTables(tables);
+        var extensions = await catalog.ExtensionsAsync(ct);
+        var migration = await MigrationTables.ReadVersionAsync(catalog, MigrationTables.Find(tables), ct);
+        var properties = await catalog.DatabasePropertiesAsync(ct);
+        var roles = await catalog.ReferencedRolesAsync(ct);
+        var passwords = run.Request.IncludeRolePasswords ? await ReadPasswordsAsync(catalog, roles, ct) : new Dictionary<string, string>();
+        var counts = await catalog.CountRowsAsync(tables, ct);
+        return new SnapshotFacts(tables, extensions, migration, properties, roles, passwords, counts);
     }
 
     private static async Task<IReadOnlyDictionary<string, string>> ReadPasswordsAsync(CatalogReader catalog, IReadOnlyList<RoleDefinition> roles, CancellationToken ct)

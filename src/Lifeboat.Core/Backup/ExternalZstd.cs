@@ -28,6 +28,24 @@ public static class ExternalZstd
             throw new ToolFailedException("zstd", result.ExitCode, stderr.ToString().Trim());
     });
 
+    /// <summary>Decompresses a whole file into another; the copy is made 0600 right after.</summary>
+    public static async Task DecompressFileAsync(string zstd, string source, string target, CancellationToken ct)
+    {
+        var stderr = new System.Text.StringBuilder();
+        var result = await Cli.Wrap(zstd)
+            .WithArguments(["-d", "-q", "-f", "-o", target, source])
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(ct);
+        if (result.ExitCode != 0)
+        {
+            var message = stderr.ToString().Trim();
+            if (message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+                throw DiskFull.Error("decompress the backup to", target);
+            throw new LifeboatException($"unable to decompress '{source}': {message}", "the archive is damaged; choose another backup", ExitCodes.Integrity);
+        }
+    }
+
     private static string? Find()
     {
         var exe = OperatingSystem.IsWindows() ? "zstd.exe" : "zstd";

@@ -10,8 +10,9 @@ public sealed partial class CatalogReader(NpgsqlConnection connection, bool inTr
     {
         await using var cmd = new NpgsqlCommand(
             "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_database(), pg_database_size(current_database()), " +
-            "COALESCE((SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
-            "  WHERE c.relkind IN ('r','m') AND n.nspname NOT IN ('pg_catalog','information_schema')), 0)::bigint",
+            // relpages, not pg_table_size(): the latter takes a lock on each table and would wait behind a migration.
+            "COALESCE((SELECT sum(c.relpages::bigint) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
+            "  WHERE c.relkind IN ('r','m','t') AND n.nspname NOT IN ('pg_catalog','information_schema')), 0) * current_setting('block_size')::bigint",
             connection);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);

@@ -42,8 +42,9 @@ public sealed record ConnectionSettings(string Host, int Port, string User, stri
             Pooling = false,
             Timeout = 15,
             CommandTimeout = 0,
-            // Keep Npgsql from touching the many ALTER DATABASE settings a user may have; we read them raw.
             IncludeErrorDetail = true,
+            // Never wait forever behind another session's lock (a migration left in its transaction): fail clearly.
+            Options = "-c lock_timeout=30s",
         };
         if (Password is null && PassFile.Locate() is { } passfile)
             builder.Passfile = passfile;

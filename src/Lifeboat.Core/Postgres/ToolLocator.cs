@@ -21,6 +21,8 @@ public sealed class ToolLocator(string? pgBin)
         var found = new List<PgTool>();
         foreach (var path in Candidates(name).Distinct(StringComparer.Ordinal))
         {
+            if (pgBin is null && IsDebianWrapper(path))
+                continue;
             if (await VersionOfAsync(path, ct) is { } version)
                 found.Add(new PgTool(name, path, version));
         }
@@ -37,6 +39,19 @@ public sealed class ToolLocator(string? pgBin)
         throw new LifeboatException($"{name} is too old for this server: found {versions}; version {minimumMajor} or newer is needed",
             $"install the PostgreSQL {minimumMajor} client (Debian: apt-get install postgresql-client-{minimumMajor}) or point --pg-bin at its bin folder",
             ExitCodes.Tool);
+    }
+
+    /// <summary>
+    /// Debian's /usr/bin/pg_dump is postgresql-common's pg_wrapper, a Perl script that picks a version by its own
+    /// rules and costs a Perl start per call; the real programs it points to are in /usr/lib/postgresql/*/bin.
+    /// </summary>
+    private static bool IsDebianWrapper(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName.EndsWith("pg_wrapper", StringComparison.Ordinal) == true;
+        }
+        catch (IOException) { return false; }
     }
 
     private IEnumerable<string> Candidates(string name)

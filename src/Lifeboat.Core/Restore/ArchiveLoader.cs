@@ -122,6 +122,13 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
 
     private static async Task DecompressToFileAsync(string source, Compression compression, string target, CancellationToken ct)
     {
+        if (compression == Compression.Zstd && ExternalZstd.Path is { } zstd)
+        {
+            await ExternalZstd.DecompressFileAsync(zstd, source, target, ct);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return;
+        }
         try
         {
             await using var input = CompressionStreams.Decompress(

@@ -44,6 +44,12 @@ public static class CommandRunner
             System.Console.Error.WriteLine($"error: {e.OneLine}");
             return e.ExitCode;
         }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
+        {
+            System.Console.Error.WriteLine("error: unable to go on: another session has held a lock for more than 30 s (a migration still in its transaction?) — " +
+                "finish or cancel that session (pg_stat_activity shows it) and run again; nothing was changed");
+            return ExitCodes.Failure;
+        }
         catch (Exception e) when (DiskFull.Is(e))
         {
             System.Console.Error.WriteLine($"error: {DiskFull.Error("write", "the backup folder", e).OneLine}");
