@@ -109,7 +109,7 @@ public sealed class ListSpecs(ClusterFixture cluster)
         Assert.True(text.ExitCode == 0, text.ToString());
         Assert.Contains("its manifest is damaged", text.StdOut, StringComparison.Ordinal);
         Assert.Contains("only the log of a failed run", text.StdOut, StringComparison.Ordinal);
-        Assert.Contains("1 complete backups", text.StdOut, StringComparison.Ordinal);
+        Assert.Contains("1 complete backup,", text.StdOut, StringComparison.Ordinal);
         Assert.Contains("3 incomplete", text.StdOut, StringComparison.Ordinal);
     }
 
