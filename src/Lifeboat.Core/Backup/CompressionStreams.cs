@@ -10,7 +10,7 @@ namespace Lifeboat.Core.Backup;
 /// </summary>
 public static class CompressionStreams
 {
-    public const int ZstdLevel = 3;
+    public const int ZstdLevel = 1;
 
     /// <summary>A stream that compresses into <paramref name="target"/> (left open); disposing it writes the final frame.</summary>
     public static Stream Compress(Stream target, Compression compression) => compression switch

@@ -104,6 +104,9 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         {
             options.OnPhase?.Invoke($"decompressing to {Path.GetFileName(temp)} so that pg_restore can run {options.Jobs} jobs (a temporary copy, removed after)");
             await DecompressToFileAsync(archivePath, compression, temp, ct);
+            var patched = PatchOffsets(temp);
+            log?.Info(patched >= 0 ? $"wrote the data offsets of {patched} entries into the copy's table of contents (pg_restore --jobs needs no scan)"
+                : "archive version not known to the offset writer: pg_restore will scan for its data blocks");
             return temp;
         }
         catch (Exception e) when (e is UnauthorizedAccessException || (e is LifeboatException { ExitCode: ExitCodes.DiskFull }) || (e is IOException && !File.Exists(temp)))
@@ -118,6 +121,12 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
             File.Delete(temp);
             throw;
         }
+    }
+
+    private static int PatchOffsets(string path)
+    {
+        try { return ArchiveOffsets.Patch(path); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { return -1; } // left as pg_dump wrote it: still restorable
     }
 
     private static async Task DecompressToFileAsync(string source, Compression compression, string target, CancellationToken ct)
