@@ -149,8 +149,11 @@ public sealed partial class BackupService
         run.Progress?.Report(new BackupProgress("dumping", 0));
         if (weCompress && request.Compression == Compression.Zstd && ExternalZstd.Path is { } zstd)
         {
-            run.Log.Info($"compressing with {zstd}");
-            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, ExternalZstd.CompressInto(zstd, hashing));
+            using var fifo = DumpFifo.TryCreate();
+            run.Log.Info($"compressing with {zstd}{(fifo is null ? "" : ", fed by pg_dump through a named pipe")}");
+            result = fifo is null
+                ? await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, ExternalZstd.CompressInto(zstd, hashing))
+                : await DumpThroughFifoAsync(run, args, fifo, zstd, hashing, ct);
         }
         else
         {
@@ -166,6 +169,38 @@ public sealed partial class BackupService
         run.Progress?.Report(new BackupProgress("dumped", hashing.BytesWritten));
         run.Log.Info($"archive {Path.GetFileName(archive.FinalPath)}: {hashing.BytesWritten} bytes, sha256 {hashing.HashHex()}");
         return new ManifestFile(Path.GetFileName(archive.FinalPath), hashing.BytesWritten, hashing.HashHex(), "archive");
+    }
+
+    /// <summary>
+    /// pg_dump writes the named pipe, zstd reads it and writes to us: whichever of the two fails first stops the
+    /// other (a reader that is gone would leave pg_dump waiting for one forever).
+    /// </summary>
+    private static async Task<ToolResult> DumpThroughFifoAsync(Run run, List<string> args, DumpFifo fifo, string zstd, Stream output, CancellationToken ct)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // --no-sync: pg_dump cannot fsync a pipe; our own file is fsynced when it is committed.
+        var dumpTask = ToolRunner.RunAsync(run.PgDump, [.. args, "--no-sync", $"--file={fifo.Path}"], run.Settings, null, both.Token);
+        var zstdTask = ExternalZstd.CompressFileAsync(zstd, fifo.Path, output, both.Token);
+        var first = await Task.WhenAny(dumpTask, zstdTask);
+        if (first == zstdTask && (zstdTask.IsFaulted || zstdTask.IsCanceled))
+            await both.CancelAsync();
+        try
+        {
+            var result = await dumpTask;
+            if (!result.Succeeded)
+                await both.CancelAsync();
+            await zstdTask;
+            return result;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && zstdTask.IsFaulted)
+        {
+            await zstdTask; // the real failure is zstd's
+            throw;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && dumpTask.IsCompletedSuccessfully)
+        {
+            return dumpTask.Result; // pg_dump failed and zstd was stopped: report pg_dump
+        }
     }
 
     /// <summary>The migration history tables on their own (schema and rows as INSERTs), as the seed saved Alembic's.</summary>

@@ -28,6 +28,20 @@ public static class ExternalZstd
             throw new ToolFailedException("zstd", result.ExitCode, stderr.ToString().Trim());
     });
 
+    /// <summary>Compresses what arrives in <paramref name="inputFile"/> (the dump's named pipe) into <paramref name="output"/>.</summary>
+    public static async Task CompressFileAsync(string zstd, string inputFile, Stream output, CancellationToken ct)
+    {
+        var stderr = new System.Text.StringBuilder();
+        var result = await Cli.Wrap(zstd)
+            .WithArguments(["-q", "-c", $"-{CompressionStreams.ZstdLevel}", $"-T{Environment.ProcessorCount}", inputFile])
+            .WithStandardOutputPipe(PipeTarget.ToStream(output))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(ct);
+        if (result.ExitCode != 0)
+            throw new ToolFailedException("zstd", result.ExitCode, stderr.ToString().Trim());
+    }
+
     /// <summary>Decompresses a whole file into another; the copy is made 0600 right after.</summary>
     public static async Task DecompressFileAsync(string zstd, string source, string target, CancellationToken ct)
     {
