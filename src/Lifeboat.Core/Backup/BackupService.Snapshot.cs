@@ -60,9 +60,10 @@ public sealed partial class BackupService
         await catalog.ExecuteAsync("COMMIT", ct);
 
         // Everything is complete and flushed: give the files their final names; the manifest follows last.
-        await archive.CommitAsync(ct);
-        await migrationsFile.CommitAsync(ct);
-        await rolesFile.CommitAsync(ct);
+        // Not cancellable: once the renames begin they all happen (or the files are removed again, see RunAsync).
+        await archive.CommitAsync(CancellationToken.None);
+        await migrationsFile.CommitAsync(CancellationToken.None);
+        await rolesFile.CommitAsync(CancellationToken.None);
 
         var finishedAt = startedAt + stopwatch.Elapsed;
         return new BackupManifest

@@ -37,6 +37,7 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
         await using var log = OperationLog.Create(store, stem + BackupNaming.LogExtension, settings.Password);
         log.Info($"backup of '{database}' on {settings.Host}:{settings.Port} as '{settings.User}' (server {facts.VersionText}, {pgDump})");
         log.Info($"format {request.Format}, compression {request.Compression}, folder {store.Root}");
+        var manifestWritten = false;
         try
         {
             var run = new Run(request, settings, store, log, pgDump, progress);
@@ -44,8 +45,9 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
             log.Info($"done in {Units.Duration(stopwatch.Elapsed)}: {Units.Bytes(manifest.Archive.SizeBytes)}, {manifest.TableCount} tables, migration {manifest.Migration?.Version ?? "none"}");
             await log.FinishAsync();
             await store.WriteAtomicallyAsync(stem + BackupNaming.ManifestExtension, ManifestSerializer.ToUtf8(manifest), CancellationToken.None);
+            manifestWritten = true;
 
-            var pruned = request.Prune ? Prune(store, database, request.Retention) : [];
+            var pruned = request.Prune ? Prune(store, database, request.Retention, log) : [];
             return new BackupResult(manifest, store.PathOf(manifest.Archive.Name), store.PathOf(stem + BackupNaming.ManifestExtension), pruned);
         }
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
@@ -73,6 +75,11 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
             await log.FinishAsync();
             throw;
         }
+        finally
+        {
+            if (!manifestWritten)
+                RemoveFilesWithoutManifest(store, stem);
+        }
     }
 
     private sealed record Run(BackupRequest Request, ConnectionSettings Settings, LocalFolderStore Store, OperationLog Log, PgTool PgDump, IProgress<BackupProgress>? Progress);
@@ -90,9 +97,34 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
         }
     }
 
-    private static IReadOnlyList<string> Prune(LocalFolderStore store, string database, RetentionPolicy policy)
+    /// <summary>Rotation after a backup that is already complete: a failure here is a warning, not a failed backup.</summary>
+    private IReadOnlyList<string> Prune(LocalFolderStore store, string database, RetentionPolicy policy, OperationLog log)
     {
-        var plan = RetentionApplier.PlanFor(store, database, policy, DateTimeOffset.Now);
-        return RetentionApplier.Apply(store, plan);
+        try
+        {
+            var plan = RetentionApplier.PlanFor(store, database, policy, clock.GetLocalNow());
+            return RetentionApplier.Apply(store, plan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warn($"rotation failed: {e.Message}; the backup itself is complete");
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Files of this run that already have their final name but no manifest (a failure or Ctrl-C between the renames
+    /// and the manifest) are not a backup: remove them. The log of the failed run stays.
+    /// </summary>
+    private static void RemoveFilesWithoutManifest(LocalFolderStore store, string stem)
+    {
+        if (store.Exists(stem + BackupNaming.ManifestExtension))
+            return;
+        foreach (var file in store.List().Where(f => f.Name.StartsWith(stem + ".", StringComparison.Ordinal)
+                     && f.Name != stem + BackupNaming.LogExtension && !f.Name.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal)))
+        {
+            try { file.Delete(); }
+            catch (IOException) { }
+        }
     }
 }

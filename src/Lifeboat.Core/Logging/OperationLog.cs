@@ -8,7 +8,7 @@ namespace Lifeboat.Core.Logging;
 /// The log of one operation (the seed's "log file for each backup"), written beside the backup as a .partial and
 /// given its final name at the end, also when the operation failed: the log of a failure is what a user needs.
 /// </summary>
-public sealed class OperationLog : IAsyncDisposable
+public sealed partial class OperationLog : IAsyncDisposable
 {
     private readonly PendingFile? _file;
     private readonly Stream _stream;
@@ -60,6 +60,8 @@ public sealed class OperationLog : IAsyncDisposable
             return;
         if (!string.IsNullOrEmpty(_secret))
             message = message.Replace(_secret, "********", StringComparison.Ordinal);
+        // psql echoes a failing statement: never the password hashes of a .roles.sql.
+        message = PasswordLiteral().Replace(message, "PASSWORD '********'");
         var stamp = DateTimeOffset.Now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
         try
         {
@@ -101,4 +103,7 @@ public sealed class OperationLog : IAsyncDisposable
         else
             await _stream.DisposeAsync();
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"PASSWORD\s+'[^']*'", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex PasswordLiteral();
 }

@@ -8,6 +8,13 @@ public sealed record ConnectionSettings(string Host, int Port, string User, stri
     /// <summary>Never serialised, logged or put on a command line; children get it through PGPASSWORD in their environment.</summary>
     public string? Password { get; init; }
 
+    // The record's generated ToString would print the password: name only what is safe.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Host = {Host}, Port = {Port}, User = {User}, Database = {Database}, Password = {(Password is null ? "(none)" : "********")}");
+        return true;
+    }
+
     public static ConnectionSettings Resolve(string? host, int? port, string? user, string? database)
     {
         var env = Environment.GetEnvironmentVariables();

@@ -63,7 +63,7 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         finally
         {
             if (tempArchive is not null)
-                File.Delete(tempArchive);
+                DeleteTemp(tempArchive);
         }
     }
 
@@ -79,6 +79,12 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
             : PipeSource.FromStream(source);
         options.OnPhase?.Invoke("restoring with psql");
         var result = await ToolRunner.RunAsync(psql, args, settings, database, ct, stdin: input, extraEnvironment: extraEnv);
+        // With ON_ERROR_STOP and one transaction, any error rolled everything back: no error is harmless here.
+        if (!result.Succeeded)
+        {
+            log?.ToolOutput(result.Tool.Name, result.StandardError);
+            throw result.ToException("the restore log has the full output");
+        }
         return Judge(result);
     }
 
@@ -99,9 +105,15 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
     /// </summary>
     private async Task<string?> TryDecompressBesideAsync(string archivePath, Compression compression, LoadOptions options, CancellationToken ct)
     {
-        var temp = Path.Combine(Path.GetDirectoryName(archivePath)!, $".lifeboat-restore-{Environment.ProcessId}-{Path.GetFileName(archivePath)}.tmp");
+        // In a private 0700 folder: zstd creates its output with the umask's permissions.
+        var folder = Path.Combine(Path.GetDirectoryName(archivePath)!, $".lifeboat-restore-{Environment.ProcessId}");
+        var temp = Path.Combine(folder, Path.GetFileName(archivePath) + ".tmp");
         try
         {
+            if (OperatingSystem.IsWindows())
+                Directory.CreateDirectory(folder);
+            else
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             options.OnPhase?.Invoke($"decompressing to {Path.GetFileName(temp)} so that pg_restore can run {options.Jobs} jobs (a temporary copy, removed after)");
             await DecompressToFileAsync(archivePath, compression, temp, ct);
             var patched = PatchOffsets(temp);
@@ -111,16 +123,23 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         }
         catch (Exception e) when (e is UnauthorizedAccessException || (e is LifeboatException { ExitCode: ExitCodes.DiskFull }) || (e is IOException && !File.Exists(temp)))
         {
-            File.Delete(temp);
+            DeleteTemp(temp);
             log?.Warn($"cannot write a decompressed copy beside the backup ({e.Message}): restoring from a stream with one job");
             options.OnPhase?.Invoke("the backup folder cannot take a decompressed copy: streaming into pg_restore with one job");
             return null;
         }
         catch
         {
-            File.Delete(temp);
+            DeleteTemp(temp);
             throw;
         }
+    }
+
+    private static void DeleteTemp(string temp)
+    {
+        try { Directory.Delete(Path.GetDirectoryName(temp)!, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private static int PatchOffsets(string path)

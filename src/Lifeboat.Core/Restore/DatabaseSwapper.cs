@@ -22,20 +22,14 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
 
         await ExecAsync($"ALTER DATABASE {Sql.Ident(target)} ALLOW_CONNECTIONS false", ct);
         log?.Invoke($"blocked new connections to {target}");
-        var renamedTarget = false;
         try
         {
-            await RenameEndingSessionsAsync(target, old, ct);
-            renamedTarget = true;
-            log?.Invoke($"renamed {target} to {old}");
-            await ExecAsync($"ALTER DATABASE {Sql.Ident(staging)} RENAME TO {Sql.Ident(target)}", ct);
-            log?.Invoke($"renamed {staging} to {target}");
+            await RenameBothEndingSessionsAsync(staging, target, old, ct);
+            log?.Invoke($"renamed {target} to {old} and {staging} to {target}, in one transaction");
         }
         catch (Exception e)
         {
-            // Put things back as they were: the original keeps its name and takes connections again.
-            if (renamedTarget)
-                await TryExecAsync($"ALTER DATABASE {Sql.Ident(old)} RENAME TO {Sql.Ident(target)}");
+            // Both renames were one transaction: on failure neither happened. The original takes connections again.
             await TryExecAsync($"ALTER DATABASE {Sql.Ident(target)} ALLOW_CONNECTIONS true");
             if (e is OperationCanceledException)
                 throw;
@@ -44,8 +38,12 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
         }
     }
 
-    /// <summary>Ends the target's sessions and renames it, again and again until it works or the time is up.</summary>
-    private async Task RenameEndingSessionsAsync(string target, string old, CancellationToken ct)
+    /// <summary>
+    /// Ends the target's sessions and renames target → old and staging → target in one transaction (ALTER DATABASE
+    /// RENAME may run in one, unlike CREATE/DROP DATABASE), so there is never a moment without a database of that
+    /// name, and a failure leaves the original in place. Retried until it works or the time is up.
+    /// </summary>
+    private async Task RenameBothEndingSessionsAsync(string staging, string target, string old, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -58,17 +56,22 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
                 if (ended > 0)
                     log?.Invoke($"ended {ended} sessions on {target}");
             }
+            await using var transaction = await maintenance.BeginTransactionAsync(ct);
             try
             {
                 await ExecAsync($"ALTER DATABASE {Sql.Ident(target)} RENAME TO {Sql.Ident(old)}", ct);
+                await ExecAsync($"ALTER DATABASE {Sql.Ident(staging)} RENAME TO {Sql.Ident(target)}", ct);
+                await transaction.CommitAsync(ct);
                 return;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && DateTime.UtcNow < deadline)
             {
+                await transaction.RollbackAsync(CancellationToken.None);
                 await Task.Delay(100, ct);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse)
             {
+                await transaction.RollbackAsync(CancellationToken.None);
                 throw new LifeboatException($"unable to swap in the restored database: sessions on '{target}' did not end within {timeout.TotalSeconds:0} s",
                     $"'{target}' is unchanged; stop the clients that hold it (or use --target-db) and run again", ExitCodes.Failure, e);
             }

@@ -60,23 +60,23 @@ public sealed partial class RestoreService
         return result.ArchivePath;
     }
 
-    private static async Task<string?> FinishOldAsync(Run run, string old, CancellationToken ct)
+    private static async Task<string?> FinishOldAsync(Run run, string old)
     {
-        if (run.Request.KeepOld)
-        {
-            await ExecAsync(run.Maintenance, $"ALTER DATABASE {Sql.Ident(old)} ALLOW_CONNECTIONS true", ct);
-            run.Log?.Info($"kept the previous database as {old}");
-            return old;
-        }
         try
         {
+            if (run.Request.KeepOld)
+            {
+                await ExecAsync(run.Maintenance, $"ALTER DATABASE {Sql.Ident(old)} ALLOW_CONNECTIONS true", CancellationToken.None);
+                run.Log?.Info($"kept the previous database as {old}");
+                return old;
+            }
             await ExecAsync(run.Maintenance, $"DROP DATABASE {Sql.Ident(old)} WITH (FORCE)", CancellationToken.None);
             run.Log?.Info($"dropped the previous database {old}");
             return null;
         }
-        catch (PostgresException e)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            run.Warnings.Add($"the previous database is still there as {old}: {e.MessageText}");
+            run.Warnings.Add($"the restore is in place, but the previous database is still there as {old}: {e.Message}");
             return old;
         }
     }

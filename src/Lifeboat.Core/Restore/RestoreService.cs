@@ -62,7 +62,9 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
 
             onPhase?.Invoke("swapping in the restored database");
             await new DatabaseSwapper(maintenance, request.SwapTimeout, m => log?.Info(m)).SwapAsync(staging, target, old, summary.TargetExists, ct);
-            var keptOld = summary.TargetExists ? await FinishOldAsync(run, old, ct) : null;
+            // Swapped: from here on nothing may fail the restore or be cancelled; problems are warnings.
+            run.StagingCreated = false;
+            var keptOld = summary.TargetExists ? await FinishOldAsync(run, old) : null;
 
             log?.Info($"restored '{target}' in {Units.Duration(stopwatch.Elapsed)}: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}, verification passed");
             return new RestoreResult(target, entry.Stem, stopwatch.Elapsed, outcome.Tables, outcome.Rows, outcome.MigrationVersion, keptOld, safety,

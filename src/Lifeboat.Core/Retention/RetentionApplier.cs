@@ -11,7 +11,7 @@ public static class RetentionApplier
         var deleted = new List<string>();
         foreach (var entry in plan.Delete)
         {
-            var ordered = entry.Files.OrderBy(f => f.EndsWith(Backup.BackupNaming.ManifestExtension, StringComparison.Ordinal) ? 0 : 1);
+            var ordered = OwnFiles(entry).OrderBy(f => f.EndsWith(Backup.BackupNaming.ManifestExtension, StringComparison.Ordinal) ? 0 : 1);
             foreach (var file in ordered)
             {
                 store.Delete(file);
@@ -19,6 +19,19 @@ public static class RetentionApplier
             }
         }
         return deleted;
+    }
+
+    /// <summary>Only the files lifeboat wrote for this backup: those its manifest names, the manifest and the logs.</summary>
+    private static IEnumerable<string> OwnFiles(CatalogEntry entry)
+    {
+        var stem = entry.Stem;
+        var own = new HashSet<string>(StringComparer.Ordinal)
+        {
+            stem + Backup.BackupNaming.ManifestExtension, stem + Backup.BackupNaming.LogExtension, stem + Backup.BackupNaming.RestoreLogExtension,
+        };
+        if (entry.Manifest is { } manifest)
+            own.UnionWith(manifest.AllFiles.Select(f => f.Name));
+        return entry.Files.Where(own.Contains);
     }
 
     public static RetentionPlan PlanFor(LocalFolderStore store, string database, RetentionPolicy policy, DateTimeOffset now) =>

@@ -72,21 +72,10 @@ public sealed class LocalFolderStore(string root)
     /// <summary>Writes a small file atomically (manifest, sidecars).</summary>
     public async Task WriteAtomicallyAsync(string name, ReadOnlyMemory<byte> content, CancellationToken ct, bool overwrite = false)
     {
-        if (overwrite)
-        {
-            // Replace in one rename so a reader sees the old or the new file, never half of one.
-            var temp = Create(name + ".new");
-            await using (temp)
-            {
-                await temp.Stream.WriteAsync(content, ct);
-                await temp.CommitAsync(ct);
-            }
-            File.Move(PathOf(name + ".new"), PathOf(name), overwrite: true);
-            return;
-        }
+        // With overwrite, one rename replaces the old file: a reader sees the old or the new one, never half of one.
         await using var file = Create(name);
         await file.Stream.WriteAsync(content, ct);
-        await file.CommitAsync(ct);
+        await file.CommitAsync(ct, replace: overwrite);
     }
 
     /// <summary>Removes *.partial files left by runs that died (called while holding the lock for that database).</summary>

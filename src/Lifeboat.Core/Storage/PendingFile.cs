@@ -32,14 +32,15 @@ public sealed class PendingFile : IAsyncDisposable
     public string PartialPath { get; }
     public Stream Stream => _stream;
 
-    public async Task CommitAsync(CancellationToken ct)
+    /// <summary>Flushes to disk and gives the file its final name; <paramref name="replace"/> swaps it for an existing one in one rename.</summary>
+    public async Task CommitAsync(CancellationToken ct, bool replace = false)
     {
         try
         {
             await _stream.FlushAsync(ct);
             _stream.Flush(flushToDisk: true);
             await _stream.DisposeAsync();
-            File.Move(PartialPath, FinalPath, overwrite: false);
+            File.Move(PartialPath, FinalPath, overwrite: replace);
             _committed = true;
         }
         catch (IOException e) when (DiskFull.Is(e))

@@ -50,6 +50,24 @@ public static class CommandRunner
                 "finish or cancel that session (pg_stat_activity shows it) and run again; nothing was changed");
             return ExitCodes.Failure;
         }
+        catch (Npgsql.PostgresException e)
+        {
+            var hint = e.SqlState == Npgsql.PostgresErrorCodes.InsufficientPrivilege
+                ? "connect as a user with the right (CREATEDB, the database's owner, or a superuser); nothing existing was changed"
+                : "the operation's log has the details; nothing existing was changed";
+            System.Console.Error.WriteLine($"error: PostgreSQL refused a step: {e.MessageText} (SQLSTATE {e.SqlState}) — {hint}");
+            return ExitCodes.Failure;
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            System.Console.Error.WriteLine($"error: the connection to PostgreSQL failed during the run: {e.Message.Split('\n')[0]} — check the server and run again; unfinished work was rolled back or removed");
+            return ExitCodes.Connection;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            System.Console.Error.WriteLine($"error: unable to start a program: {e.Message} — check --pg-bin and that the PostgreSQL client tools and zstd are installed");
+            return ExitCodes.Tool;
+        }
         catch (Exception e) when (DiskFull.Is(e))
         {
             System.Console.Error.WriteLine($"error: {DiskFull.Error("write", "the backup folder", e).OneLine}");
