@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lifeboat.Cli.Commands;
 
+Lifeboat.Core.Storage.PrivateUmask.Apply();
 var root = new RootCommand("lifeboat: back up and restore PostgreSQL databases, and prove that every backup restores.");
 root.Subcommands.Add(BackupCommand.Create());
 root.Subcommands.Add(RestoreCommand.Create());

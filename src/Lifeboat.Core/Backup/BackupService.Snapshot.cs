@@ -151,10 +151,10 @@ public sealed partial class BackupService
         if (weCompress && request.Compression == Compression.Zstd && ExternalZstd.Path is { } zstd)
         {
             using var fifo = DumpFifo.TryCreate();
-            run.Log.Info($"compressing with {zstd}{(fifo is null ? "" : ", fed by pg_dump through a named pipe")}");
-            result = fifo is null
-                ? await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, ExternalZstd.CompressInto(zstd, hashing))
-                : await DumpThroughFifoAsync(run, args, fifo, zstd, hashing, ct);
+            run.Log.Info($"compressing with {zstd}{(fifo is null ? "" : ", fed by pg_dump through a named pipe, writing the archive itself")}");
+            if (fifo is not null)
+                return await DumpThroughFifoAsync(run, args, fifo, zstd, archive, ct);
+            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, ExternalZstd.CompressInto(zstd, hashing));
         }
         else
         {
@@ -162,21 +162,50 @@ public sealed partial class BackupService
             result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, PipeTarget.ToStream(compressor));
         }
         await hashing.FlushAsync(ct);
+        EnsureDumped(run, result);
+        return Archived(run, archive, hashing.BytesWritten, hashing.HashHex());
+    }
+
+    private static void EnsureDumped(Run run, ToolResult result)
+    {
         run.Log.ToolOutput("pg_dump", result.StandardError);
         if (!result.Succeeded && result.StandardError.Contains("could not obtain lock", StringComparison.Ordinal))
             throw LockedError(run.Settings.Database);
         if (!result.Succeeded)
             throw result.ToException("see the backup's .log for pg_dump's full output");
-        run.Progress?.Report(new BackupProgress("dumped", hashing.BytesWritten));
-        run.Log.Info($"archive {Path.GetFileName(archive.FinalPath)}: {hashing.BytesWritten} bytes, sha256 {hashing.HashHex()}");
-        return new ManifestFile(Path.GetFileName(archive.FinalPath), hashing.BytesWritten, hashing.HashHex(), "archive");
+    }
+
+    private static ManifestFile Archived(Run run, PendingFile archive, long bytes, string sha256)
+    {
+        run.Progress?.Report(new BackupProgress("dumped", bytes));
+        run.Log.Info($"archive {Path.GetFileName(archive.FinalPath)}: {bytes} bytes, sha256 {sha256}");
+        return new ManifestFile(Path.GetFileName(archive.FinalPath), bytes, sha256, "archive");
     }
 
     /// <summary>
     /// pg_dump writes the named pipe, zstd reads it and writes to us: whichever of the two fails first stops the
     /// other (a reader that is gone would leave pg_dump waiting for one forever).
     /// </summary>
-    private static async Task<ToolResult> DumpThroughFifoAsync(Run run, List<string> args, DumpFifo fifo, string zstd, Stream output, CancellationToken ct)
+    private static async Task<ManifestFile> DumpThroughFifoAsync(Run run, List<string> args, DumpFifo fifo, string zstd, PendingFile archive, CancellationToken ct)
+    {
+        var path = await archive.HandOver();
+        ToolResult result;
+        using (var watch = ReportGrowth(run, path))
+            result = await DumpAndCompressAsync(run, args, fifo, zstd, path, ct);
+        EnsureDumped(run, result);
+        await using var written = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        var sha256 = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(written, ct));
+        return Archived(run, archive, written.Length, sha256);
+    }
+
+    /// <summary>The progress display, for a file that another program writes: its size, polled.</summary>
+    private static Timer? ReportGrowth(Run run, string path) => run.Progress is null ? null : new Timer(_ =>
+    {
+        try { run.Progress.Report(new BackupProgress("dumping", new FileInfo(path).Length)); }
+        catch (IOException) { }
+    }, null, 250, 250);
+
+    private static async Task<ToolResult> DumpAndCompressAsync(Run run, List<string> args, DumpFifo fifo, string zstd, string output, CancellationToken ct)
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // --no-sync: pg_dump cannot fsync a pipe; our own file is fsynced when it is committed.

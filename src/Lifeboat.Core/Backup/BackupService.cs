@@ -18,16 +18,21 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
     {
         var store = new LocalFolderStore(request.BackupDirectory);
         store.EnsureWritable();
-        var settings = await PostgresConnector.AuthenticateAsync(request.Connection, passwordPrompt, ct);
+        // Every step before pg_dump starts adds to the backup's time: the versions of the pg_dump programs are read
+        // while we log in.
+        var tools = new ToolLocator(request.PgBin);
+        var discovery = tools.DiscoverAsync("pg_dump", ct);
+        var (settings, opened) = await PostgresConnector.ConnectAsync(request.Connection, passwordPrompt, ct);
+        await using var connection = opened;
         var database = settings.Database;
 
         using var folderLock = BackupLock.Acquire(store, database);
         store.RemoveStalePartials(database);
 
-        await using var connection = await PostgresConnector.OpenAsync(settings, ct);
         var catalog = new CatalogReader(connection, inTransaction: true);
         var facts = await catalog.ServerFactsAsync(ct);
-        var pgDump = await new ToolLocator(request.PgBin).FindAsync("pg_dump", facts.Version.Major, ct);
+        await discovery;
+        var pgDump = await tools.FindAsync("pg_dump", facts.Version.Major, ct);
         SpaceCheck.Ensure(store.FreeBytes(), SpaceCheck.EstimateBytes(facts.TableDataBytes, request.Compression), store.Root);
 
         var startedAt = await UniqueStartAsync(store, database, request.UtcNames, ct);
@@ -45,6 +50,7 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
             log.Info($"done in {Units.Duration(stopwatch.Elapsed)}: {Units.Bytes(manifest.Archive.SizeBytes)}, {manifest.TableCount} tables, migration {manifest.Migration?.Version ?? "none"}");
             await log.FinishAsync();
             await store.WriteAtomicallyAsync(stem + BackupNaming.ManifestExtension, ManifestSerializer.ToUtf8(manifest), CancellationToken.None);
+            store.FlushEntries();
             manifestWritten = true;
 
             var pruned = request.Prune ? Prune(store, database, request.Retention, log) : [];

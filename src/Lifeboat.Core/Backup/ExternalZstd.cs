@@ -28,18 +28,26 @@ public static class ExternalZstd
             throw new ToolFailedException("zstd", result.ExitCode, stderr.ToString().Trim());
     });
 
-    /// <summary>Compresses what arrives in <paramref name="inputFile"/> (the dump's named pipe) into <paramref name="output"/>.</summary>
-    public static async Task CompressFileAsync(string zstd, string inputFile, Stream output, CancellationToken ct)
+    /// <summary>
+    /// Compresses what arrives in <paramref name="inputFile"/> (the dump's named pipe) straight into <paramref name="outputFile"/>:
+    /// the compressed bytes need not pass through this process either (measured: that pass cost about 0.5 s of CPU per
+    /// 100 MB written, on a 2-core machine where the dump competes for it). The file is hashed afterwards, from the page cache.
+    /// </summary>
+    public static async Task CompressFileAsync(string zstd, string inputFile, string outputFile, CancellationToken ct)
     {
         var stderr = new System.Text.StringBuilder();
         var result = await Cli.Wrap(zstd)
-            .WithArguments(["-q", "-c", $"-{CompressionStreams.ZstdLevel}", $"-T{Environment.ProcessorCount}", inputFile])
-            .WithStandardOutputPipe(PipeTarget.ToStream(output))
+            .WithArguments(["-q", "-f", $"-{CompressionStreams.ZstdLevel}", $"-T{Environment.ProcessorCount}", inputFile, "-o", outputFile])
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(ct);
         if (result.ExitCode != 0)
-            throw new ToolFailedException("zstd", result.ExitCode, stderr.ToString().Trim());
+        {
+            var message = stderr.ToString().Trim();
+            if (message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+                throw new IOException(message); // "No space left on device": DiskFull.Is recognises it
+            throw new ToolFailedException("zstd", result.ExitCode, message);
+        }
     }
 
     /// <summary>Decompresses a whole file into another; the copy is made 0600 right after.</summary>

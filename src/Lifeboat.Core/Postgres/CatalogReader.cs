@@ -10,9 +10,12 @@ public sealed partial class CatalogReader(NpgsqlConnection connection, bool inTr
     {
         await using var cmd = new NpgsqlCommand(
             "SELECT current_setting('server_version_num')::int, current_setting('server_version'), current_database(), pg_database_size(current_database()), " +
-            // relpages, not pg_table_size(): the latter takes a lock on each table and would wait behind a migration.
-            "COALESCE((SELECT sum(c.relpages::bigint) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
-            "  WHERE c.relkind IN ('r','m','t') AND n.nspname NOT IN ('pg_catalog','information_schema')), 0) * current_setting('block_size')::bigint",
+            // relpages where the statistics know the size: pg_table_size() locks each table, and a migration holding
+            // one would make us wait (pg_dump's lock-wait timeout deals with that, once, later). A table never vacuumed
+            // or analyzed (reltuples < 0, PostgreSQL 14+) has relpages 0 whatever its size: measured then.
+            "COALESCE((SELECT sum(CASE WHEN c.reltuples < 0 AND c.relkind IN ('r','m') THEN pg_table_size(c.oid) " +
+            "  ELSE c.relpages::bigint * current_setting('block_size')::bigint END) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
+            "  WHERE c.relkind IN ('r','m','t') AND n.nspname NOT IN ('pg_catalog','information_schema')), 0)",
             connection);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);

@@ -28,10 +28,18 @@ public static class PostgresConnector
     /// </summary>
     public static async Task<ConnectionSettings> AuthenticateAsync(ConnectionSettings settings, IPasswordPrompt? prompt, CancellationToken ct)
     {
+        var (authenticated, connection) = await ConnectAsync(settings, prompt, ct);
+        await connection.DisposeAsync();
+        return authenticated;
+    }
+
+    /// <summary>As <see cref="AuthenticateAsync"/>, keeping the connection it opened (one login fewer).</summary>
+    public static async Task<(ConnectionSettings Settings, NpgsqlConnection Connection)> ConnectAsync(ConnectionSettings settings,
+        IPasswordPrompt? prompt, CancellationToken ct)
+    {
         try
         {
-            await using var _ = await OpenAsync(settings, ct);
-            return settings;
+            return (settings, await OpenAsync(settings, ct));
         }
         catch (LifeboatException e) when (e.Data.Contains(PasswordMissingKey) && prompt is not null)
         {
@@ -39,8 +47,7 @@ public static class PostgresConnector
             if (string.IsNullOrEmpty(password))
                 throw;
             var withPassword = settings with { Password = password };
-            await using var __ = await OpenAsync(withPassword, ct);
-            return withPassword;
+            return (withPassword, await OpenAsync(withPassword, ct));
         }
     }
 

@@ -16,6 +16,20 @@ public sealed class ToolLocator(string? pgBin)
     /// The tool with the smallest major version at least <paramref name="minimumMajor"/>: a pg_dump much newer
     /// than the server writes SQL the server may not accept (pg_dump 17's transaction_timeout on 15).
     /// </summary>
+    /// <summary>Reads the versions of every candidate for <paramref name="name"/> ahead of <see cref="FindAsync"/>; never fails.</summary>
+    public async Task DiscoverAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var path in Candidates(name).Distinct(StringComparer.Ordinal))
+            {
+                if (pgBin is not null || !IsDebianWrapper(path))
+                    await VersionOfAsync(path, ct);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
     public async Task<PgTool> FindAsync(string name, int minimumMajor, CancellationToken ct)
     {
         var found = new List<PgTool>();

@@ -16,12 +16,19 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
     /// <summary>Session settings that speed up loading and index builds; the staging database is disposable until verified.</summary>
     private const string FastLoadOptions = "-c synchronous_commit=off -c maintenance_work_mem=512MB";
 
+    /// <summary>
+    /// With one pg_restore job per core, parallel index builds only oversubscribe the cores: measured on the
+    /// scale-10 fixture, 2 cores, post-data about 0.5 s faster without them (bench/README.md).
+    /// </summary>
+    private const string ParallelJobsOptions = " -c max_parallel_maintenance_workers=0";
+
     public async Task<IReadOnlyList<string>> LoadAsync(string archivePath, BackupManifest manifest, string database, LoadOptions options,
         ToolLocator tools, int serverMajor, CancellationToken ct)
     {
         var needed = Math.Max(serverMajor, PgVersion.ParseToolOutput($"(PostgreSQL) {manifest.PgDumpVersion}")?.Major ?? serverMajor);
         var compression = Enum.Parse<Compression>(manifest.Compression, ignoreCase: true);
-        var extraEnv = new Dictionary<string, string?> { ["PGOPTIONS"] = FastLoadOptions };
+        var pgOptions = FastLoadOptions + (manifest.Format != "plain" && options.Jobs >= Environment.ProcessorCount ? ParallelJobsOptions : "");
+        var extraEnv = new Dictionary<string, string?> { ["PGOPTIONS"] = pgOptions };
         return manifest.Format == "plain"
             ? await LoadPlainAsync(archivePath, compression, database, options, await tools.FindAsync("psql", needed, ct), extraEnv, ct)
             : await LoadCustomAsync(archivePath, compression, database, options, await tools.FindAsync("pg_restore", needed, ct), extraEnv, ct);
@@ -36,12 +43,16 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         if (options.NoPrivileges)
             args.Add("--no-privileges");
 
-        string? tempArchive = null;
+        string? tempArchive = options.Copy?.Path;
+        var ownCopy = false;
         PipeSource? stdin = null;
         try
         {
-            if (compression == Compression.Zstd && options.Jobs > 1)
-                tempArchive = await TryDecompressBesideAsync(archivePath, compression, options, ct);
+            if (options.Copy is null && NeedsSeekableCopy(compression, options.Jobs))
+            {
+                tempArchive = await TryDecompressBesideAsync(archivePath, options.Jobs, options.OnPhase, ct);
+                ownCopy = tempArchive is not null;
+            }
             if (tempArchive is not null)
             {
                 args.AddRange(["--jobs", options.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), tempArchive]);
@@ -62,9 +73,23 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         }
         finally
         {
-            if (tempArchive is not null)
-                DeleteTemp(tempArchive);
+            if (ownCopy)
+                DeleteTemp(tempArchive!);
         }
+    }
+
+    private static bool NeedsSeekableCopy(Compression compression, int jobs) => compression == Compression.Zstd && jobs > 1;
+
+    /// <summary>
+    /// Starts the decompressed copy that pg_restore --jobs needs, so that it can be made while other work goes on (the
+    /// restore checks the archive's SHA-256 and the server meanwhile). Null when the archive can be restored as it is.
+    /// </summary>
+    public async Task<DecompressedCopy?> PrepareAsync(string archivePath, BackupManifest manifest, int jobs, Action<string>? onPhase, CancellationToken ct)
+    {
+        var compression = Enum.Parse<Compression>(manifest.Compression, ignoreCase: true);
+        if (manifest.Format == "plain" || !NeedsSeekableCopy(compression, jobs))
+            return null;
+        return new DecompressedCopy(await TryDecompressBesideAsync(archivePath, jobs, onPhase, ct));
     }
 
     private async Task<IReadOnlyList<string>> LoadPlainAsync(string archivePath, Compression compression, string database, LoadOptions options,
@@ -103,7 +128,7 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
     /// pg_restore --jobs needs a seekable file: decompress beside the archive (the one extra copy of the data,
     /// removed right after). A read-only or full backup disk falls back to streaming with one job.
     /// </summary>
-    private async Task<string?> TryDecompressBesideAsync(string archivePath, Compression compression, LoadOptions options, CancellationToken ct)
+    private async Task<string?> TryDecompressBesideAsync(string archivePath, int jobs, Action<string>? onPhase, CancellationToken ct)
     {
         // In a private 0700 folder: zstd creates its output with the umask's permissions.
         var folder = Path.Combine(Path.GetDirectoryName(archivePath)!, $".lifeboat-restore-{Environment.ProcessId}");
@@ -114,8 +139,8 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
                 Directory.CreateDirectory(folder);
             else
                 Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            options.OnPhase?.Invoke($"decompressing to {Path.GetFileName(temp)} so that pg_restore can run {options.Jobs} jobs (a temporary copy, removed after)");
-            await DecompressToFileAsync(archivePath, compression, temp, ct);
+            onPhase?.Invoke($"decompressing to {Path.GetFileName(temp)} so that pg_restore can run {jobs} jobs (a temporary copy, removed after)");
+            await DecompressToFileAsync(archivePath, Compression.Zstd, temp, ct);
             var patched = PatchOffsets(temp);
             log?.Info(patched >= 0 ? $"wrote the data offsets of {patched} entries into the copy's table of contents (pg_restore --jobs needs no scan)"
                 : "archive version not known to the offset writer: pg_restore will scan for its data blocks");
@@ -125,7 +150,7 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         {
             DeleteTemp(temp);
             log?.Warn($"cannot write a decompressed copy beside the backup ({e.Message}): restoring from a stream with one job");
-            options.OnPhase?.Invoke("the backup folder cannot take a decompressed copy: streaming into pg_restore with one job");
+            onPhase?.Invoke("the backup folder cannot take a decompressed copy: streaming into pg_restore with one job");
             return null;
         }
         catch
@@ -135,7 +160,7 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         }
     }
 
-    private static void DeleteTemp(string temp)
+    internal static void DeleteTemp(string temp)
     {
         try { Directory.Delete(Path.GetDirectoryName(temp)!, recursive: true); }
         catch (IOException) { }
@@ -182,4 +207,23 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
 public sealed record LoadOptions(int Jobs, bool NoOwner, bool NoPrivileges)
 {
     public Action<string>? OnPhase { get; init; }
+
+    /// <summary>A copy made beforehand by <see cref="ArchiveLoader.PrepareAsync"/>; its owner removes it.</summary>
+    public DecompressedCopy? Copy { get; init; }
+}
+
+/// <summary>
+/// The decompressed copy of a .dump.zst for pg_restore --jobs, in a private folder beside the backup; removed on dispose.
+/// <see cref="Path"/> is null when the folder could not take it (then pg_restore streams with one job).
+/// </summary>
+public sealed class DecompressedCopy(string? path) : IAsyncDisposable
+{
+    public string? Path { get; } = path;
+
+    public ValueTask DisposeAsync()
+    {
+        if (Path is not null)
+            ArchiveLoader.DeleteTemp(Path);
+        return ValueTask.CompletedTask;
+    }
 }

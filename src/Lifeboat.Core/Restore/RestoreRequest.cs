@@ -32,7 +32,14 @@ public sealed record RestoreResult(string Database, string BackupName, TimeSpan 
 
 /// <summary>What the user is asked to confirm before an existing database is replaced.</summary>
 public sealed record RestoreSummary(string Target, bool TargetExists, long? TargetSizeBytes, string? TargetMigrationVersion,
-    string BackupName, DateTimeOffset BackupTakenAt, long BackupSizeBytes, string? BackupMigrationVersion, string? Label);
+    string BackupName, DateTimeOffset BackupTakenAt, long BackupSizeBytes, string? BackupMigrationVersion, string? Label)
+{
+    /// <summary>Whether the current database is backed up before it is replaced (not with --no-safety-backup).</summary>
+    public bool SafetyBackup { get; init; } = true;
+
+    /// <summary>The backup's last verification, as `lifeboat list` shows it; null when never verified.</summary>
+    public Manifest.VerificationRecord? LastVerification { get; init; }
+}
 
 /// <summary>Asks before replacing a database; the CLI answers from --force or a prompt.</summary>
 public interface IRestoreConfirmation

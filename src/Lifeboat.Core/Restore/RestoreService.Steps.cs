@@ -10,7 +10,7 @@ namespace Lifeboat.Core.Restore;
 
 public sealed partial class RestoreService
 {
-    private static async Task<VerificationOutcome> RestoreIntoStagingAsync(Run run, string staging, CancellationToken ct)
+    private static async Task<VerificationOutcome> RestoreIntoStagingAsync(Run run, string staging, DecompressedCopy? copy, CancellationToken ct)
     {
         var p = run.Manifest.DatabaseProperties;
         var create = $"CREATE DATABASE {Sql.Ident(staging)} TEMPLATE template0 ENCODING {Sql.Literal(p?.Encoding ?? "UTF8")}";
@@ -25,12 +25,15 @@ public sealed partial class RestoreService
         var options = new LoadOptions(Math.Max(1, run.Request.Jobs), run.Request.NoOwner, run.Request.NoPrivileges)
         {
             OnPhase = message => { run.Log?.Info(message); run.OnPhase?.Invoke(message); },
+            Copy = copy,
         };
+        if (copy?.Path is { } copyPath)
+            run.Log?.Info($"restoring from the decompressed copy {Path.GetFileName(copyPath)} with {options.Jobs} jobs");
         var warnings = await loader.LoadAsync(run.Store.PathOf(run.Manifest.Archive.Name), run.Manifest, staging, options, run.Tools, run.Facts.Version.Major, ct);
         run.Warnings.AddRange(warnings);
 
         run.OnPhase?.Invoke("verifying the restored database against the manifest");
-        var outcome = await RestoredDatabaseCheck.CompareAsync(run.Settings.WithDatabase(staging), run.Manifest, ct);
+        var outcome = await RestoredDatabaseCheck.CompareAsync(run.Settings.WithDatabase(staging), run.Manifest, options.Jobs, ct);
         if (!outcome.Passed)
             throw new LifeboatException($"unable to restore: the restored database does not match the backup's manifest: {string.Join("; ", outcome.Problems.Take(5))}",
                 "the target was not changed; verify the backup (`lifeboat verify --deep`) or choose another", ExitCodes.Integrity);
@@ -81,7 +84,8 @@ public sealed partial class RestoreService
         }
     }
 
-    private async Task<RestoreSummary> SummarizeAsync(NpgsqlConnection maintenance, ConnectionSettings settings, string target, CatalogEntry entry, CancellationToken ct)
+    private async Task<RestoreSummary> SummarizeAsync(NpgsqlConnection maintenance, ConnectionSettings settings, string target, CatalogEntry entry,
+        bool safetyBackup, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", maintenance);
         cmd.Parameters.Add(new NpgsqlParameter { Value = target });
@@ -101,7 +105,11 @@ public sealed partial class RestoreService
             }
         }
         var m = entry.Manifest!;
-        return new RestoreSummary(target, size is not null, size, migration, entry.Stem, m.StartedAt, m.Archive.SizeBytes, m.Migration?.Version, m.Label);
+        return new RestoreSummary(target, size is not null, size, migration, entry.Stem, m.StartedAt, m.Archive.SizeBytes, m.Migration?.Version, m.Label)
+        {
+            SafetyBackup = safetyBackup,
+            LastVerification = m.Verification,
+        };
     }
 
     private static async Task<IReadOnlyList<string>> CreateRolesAsync(LocalFolderStore store, BackupManifest manifest, ConnectionSettings settings,

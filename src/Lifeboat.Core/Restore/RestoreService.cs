@@ -23,6 +23,12 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         var (store, entry) = Pick(request);
         var manifest = entry.Manifest!;
         onPhase?.Invoke($"checking {entry.Stem}");
+        // The decompressed copy for pg_restore --jobs is made while the checksums and the server are checked (it only
+        // reads the backup); it is removed when anything fails, and after the restore.
+        using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var copyTask = new ArchiveLoader(request.Connection, null)
+            .PrepareAsync(store.PathOf(manifest.Archive.Name), manifest, Math.Max(1, request.Jobs), onPhase, copyCancel.Token);
+        await using var copy = new CopyOwner(copyTask, copyCancel);
         await IntegrityCheck.EnsureIntactAsync(store, manifest, entry.Stem, ct);
 
         var settings = await PostgresConnector.AuthenticateAsync(request.Connection.WithDatabase(request.MaintenanceDatabase), passwordPrompt, ct);
@@ -39,7 +45,7 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
             throw Preflight.MissingRolesError(missingRoles);
         await Preflight.CheckServerDiskAsync(maintenance, settings, manifest, ct);
 
-        var summary = await SummarizeAsync(maintenance, settings, target, entry, ct);
+        var summary = await SummarizeAsync(maintenance, settings, target, entry, request.SafetyBackup, ct);
         if (summary.TargetExists && !confirmation.Confirm(summary))
             throw new LifeboatException($"restore of '{target}' cancelled at the confirmation: nothing was changed", null, ExitCodes.Failure);
 
@@ -55,7 +61,7 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         var run = new Run(request, settings, maintenance, store, entry, manifest, tools, facts, log, onPhase);
         try
         {
-            var outcome = await RestoreIntoStagingAsync(run, staging, ct);
+            var outcome = await RestoreIntoStagingAsync(run, staging, await copy.GetAsync(), ct);
             string? safety = null;
             if (summary.TargetExists && request.SafetyBackup)
                 safety = await SafetyBackupAsync(run, target, ct);
@@ -95,12 +101,29 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         public bool StagingCreated { get; set; }
     }
 
+    /// <summary>Awaits the copy being made in the background; on dispose stops it if still running and removes it.</summary>
+    private sealed class CopyOwner(Task<DecompressedCopy?> task, CancellationTokenSource cancel) : IAsyncDisposable
+    {
+        public Task<DecompressedCopy?> GetAsync() => task;
+
+        public async ValueTask DisposeAsync()
+        {
+            await cancel.CancelAsync();
+            try
+            {
+                if (await task is { } copy)
+                    await copy.DisposeAsync();
+            }
+            catch (Exception) { } // its failure (or cancellation) was reported by the step that awaited it, or does not matter
+        }
+    }
+
     /// <summary>Resolves the choice to a complete backup; a path outside --backup-dir makes its own folder the store.</summary>
     private static (LocalFolderStore, CatalogEntry) Pick(RestoreRequest request)
     {
         var folder = request.BackupDirectory;
-        if (request.Choice.File is { } file && (Path.IsPathRooted(file) || file.Contains(Path.DirectorySeparatorChar)) && File.Exists(file))
-            folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        if (request.Choice.File is { } file && BackupFilePath.OutsideFolder(file, folder) is { } own)
+            folder = own;
         var store = new LocalFolderStore(folder);
         store.EnsureReadable();
         var entry = BackupSelector.Select(BackupCatalog.Scan(store), request.Connection.Database, request.Choice, store.Root,

@@ -7,12 +7,13 @@ namespace Lifeboat.Core.Restore;
 /// <summary>Compares a restored database with its manifest: migration version, table count, and every table's row count.</summary>
 public static class RestoredDatabaseCheck
 {
-    public static async Task<VerificationOutcome> CompareAsync(ConnectionSettings settings, BackupManifest manifest, CancellationToken ct)
+    /// <param name="parallelism">Connections that count at once: the restore's jobs, so the check costs little next to it.</param>
+    public static async Task<VerificationOutcome> CompareAsync(ConnectionSettings settings, BackupManifest manifest, int parallelism, CancellationToken ct)
     {
         await using var connection = await PostgresConnector.OpenAsync(settings, ct);
         var catalog = new CatalogReader(connection);
         var tables = await catalog.UserTablesAsync(ct);
-        var counts = await catalog.CountRowsAsync(tables, ct);
+        var counts = await CountInParallelAsync(settings, catalog, tables, manifest, parallelism, ct);
         var migration = await MigrationTables.ReadVersionAsync(catalog, MigrationTables.Find(tables), ct);
 
         var problems = new List<string>();
@@ -29,6 +30,36 @@ public static class RestoredDatabaseCheck
                 problems.Add($"table {expected.QualifiedName} has {rows} rows, the backup had {expected.Rows}");
         }
         return new VerificationOutcome(problems, tables.Count, counts.Sum(c => c.Rows), migration?.Version);
+    }
+
+    /// <summary>
+    /// Exact counts on up to <paramref name="parallelism"/> connections, the largest tables (by the manifest's rows) first so
+    /// that the connections finish together. The first connection is the caller's.
+    /// </summary>
+    private static async Task<IReadOnlyList<TableRows>> CountInParallelAsync(ConnectionSettings settings, CatalogReader first,
+        IReadOnlyList<(string Schema, string Name)> tables, BackupManifest manifest, int parallelism, CancellationToken ct)
+    {
+        var expected = manifest.Tables.ToDictionary(t => t.QualifiedName, t => t.Rows);
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<(string Schema, string Name)>(
+            tables.OrderByDescending(t => expected.GetValueOrDefault($"{t.Schema}.{t.Name}")));
+        var counts = new System.Collections.Concurrent.ConcurrentBag<TableRows>();
+
+        async Task Drain(CatalogReader catalog)
+        {
+            while (queue.TryDequeue(out var table))
+                counts.Add((await catalog.CountRowsAsync([table], ct))[0]);
+        }
+
+        async Task DrainOnOwnConnection()
+        {
+            await using var connection = await PostgresConnector.OpenAsync(settings, ct);
+            await Drain(new CatalogReader(connection));
+        }
+
+        var workers = Math.Clamp(parallelism, 1, Math.Max(1, tables.Count));
+        await Task.WhenAll([Drain(first), .. Enumerable.Range(1, workers - 1).Select(_ => DrainOnOwnConnection())]);
+        var order = tables.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
+        return counts.OrderBy(c => order[(c.Schema, c.Name)]).ToList();
     }
 }
 

@@ -78,14 +78,25 @@ public sealed class LocalFolderStore(string root)
         await file.CommitAsync(ct, replace: overwrite);
     }
 
-    /// <summary>Removes *.partial files left by runs that died (called while holding the lock for that database).</summary>
+    /// <summary>
+    /// Removes what runs that died left of this database's backups (called while holding its lock, so no other run is
+    /// writing them): *.partial files, and archives or sidecars that got their final name but never a manifest (a run
+    /// killed between its renames and the manifest). Logs stay: they tell what happened.
+    /// </summary>
     public IReadOnlyList<string> RemoveStalePartials(string database)
     {
         var removed = new List<string>();
-        foreach (var file in List().Where(f => f.Name.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal)))
+        var files = List().ToList();
+        var manifests = files.Where(f => f.Name.EndsWith(BackupNaming.ManifestExtension, StringComparison.Ordinal))
+            .Select(f => BackupNaming.Parse(f.Name)?.Stem).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var file in files)
         {
             var parsed = BackupNaming.Parse(file.Name);
             if (parsed?.Database != database)
+                continue;
+            var partial = file.Name.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal);
+            var orphan = !partial && !manifests.Contains(parsed.Stem) && IsArchiveOrSidecar(parsed.Extension);
+            if (!partial && !orphan)
                 continue;
             try
             {
@@ -96,4 +107,13 @@ public sealed class LocalFolderStore(string root)
         }
         return removed;
     }
+
+    private static bool IsArchiveOrSidecar(string extension) => extension is ".dump.zst" or ".dump" or ".sql.zst" or ".sql.gz" or ".sql"
+        or BackupNaming.MigrationsExtension or BackupNaming.RolesExtension;
+
+    /// <summary>
+    /// Makes the folder's entries durable (Unix: fsync of the directory), so that renames done before survive a power
+    /// loss; called once after a manifest is written, which covers the renames of its files before it.
+    /// </summary>
+    public void FlushEntries() => DirectorySync.Flush(Root);
 }

@@ -32,14 +32,38 @@ public sealed class PendingFile : IAsyncDisposable
     public string PartialPath { get; }
     public Stream Stream => _stream;
 
+    /// <summary>True once another program writes the partial file by its path (see <see cref="HandOver"/>).</summary>
+    private bool _handedOver;
+
+    /// <summary>
+    /// For a program that writes the file itself (zstd -o): closes our handle and returns the path. The file stays
+    /// a partial; <see cref="CommitAsync"/> then reopens it by path to fsync it, whatever inode the program left there.
+    /// </summary>
+    public async Task<string> HandOver()
+    {
+        await _stream.DisposeAsync();
+        _handedOver = true;
+        return PartialPath;
+    }
+
     /// <summary>Flushes to disk and gives the file its final name; <paramref name="replace"/> swaps it for an existing one in one rename.</summary>
     public async Task CommitAsync(CancellationToken ct, bool replace = false)
     {
         try
         {
-            await _stream.FlushAsync(ct);
-            _stream.Flush(flushToDisk: true);
-            await _stream.DisposeAsync();
+            if (_handedOver)
+            {
+                await using var written = new FileStream(PartialPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(written.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                written.Flush(flushToDisk: true);
+            }
+            else
+            {
+                await _stream.FlushAsync(ct);
+                _stream.Flush(flushToDisk: true);
+                await _stream.DisposeAsync();
+            }
             File.Move(PartialPath, FinalPath, overwrite: replace);
             _committed = true;
         }

@@ -19,7 +19,10 @@ public sealed class VerifyService(IPasswordPrompt? passwordPrompt, TimeProvider 
 {
     public async Task<IReadOnlyList<VerifyResult>> RunAsync(VerifyRequest request, Action<string>? onPhase, CancellationToken ct)
     {
-        var store = new LocalFolderStore(request.BackupDirectory);
+        // A --file path elsewhere makes its own folder the store, as restore does.
+        var folder = request.Selection == VerifySelection.File && BackupFilePath.OutsideFolder(request.File!, request.BackupDirectory) is { } own
+            ? own : request.BackupDirectory;
+        var store = new LocalFolderStore(folder);
         store.EnsureReadable();
         var entries = Select(store, request);
         var tools = new ToolLocator(request.PgBin);
@@ -98,7 +101,7 @@ public sealed class VerifyService(IPasswordPrompt? passwordPrompt, TimeProvider 
             await Preflight.CheckExtensionsAsync(maintenance, manifest, facts.Version, ct);
             await new ArchiveLoader(settings, null).LoadAsync(store.PathOf(manifest.Archive.Name), manifest, scratch,
                 new LoadOptions(Math.Max(1, request.Jobs), rolesMissing, rolesMissing), tools, facts.Version.Major, ct);
-            var outcome = await RestoredDatabaseCheck.CompareAsync(settings.WithDatabase(scratch), manifest, ct);
+            var outcome = await RestoredDatabaseCheck.CompareAsync(settings.WithDatabase(scratch), manifest, Math.Max(1, request.Jobs), ct);
             var problems = outcome.Problems.ToList();
             if (request.RunCommand is { } command)
             {

@@ -33,8 +33,11 @@ public static class BackupCommand
         command.SetAction((parse, ct) => CommandRunner.Guard(async () =>
         {
             var terminal = Terminal.Instance;
-            // Ask for a password (if needed) before the progress display starts: never prompt inside it.
-            var settings = await Lifeboat.Core.Postgres.PostgresConnector.AuthenticateAsync(connection.Resolve(parse), terminal.PasswordPrompt, ct);
+            // Ask for a password (if needed) before the progress display starts: never prompt inside it. Without a
+            // terminal there is nobody to ask, and the backup's own login gives the same errors: one login fewer.
+            var settings = terminal.PasswordPrompt is null
+                ? connection.Resolve(parse)
+                : await Lifeboat.Core.Postgres.PostgresConnector.AuthenticateAsync(connection.Resolve(parse), terminal.PasswordPrompt, ct);
             var request = new BackupRequest(settings, parse.GetValue(backupDir)!)
             {
                 Format = parse.GetValue(format),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifeboat.Core.Errors;
 using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Monitoring;
 using Lifeboat.Core.Restore;
@@ -19,17 +20,27 @@ public static class CheckCommand
         foreach (var option in new Option[] { dbname, backupDir, maxAge, requireVerified })
             command.Options.Add(option);
 
-        command.SetAction((parse, ct) => CommandRunner.Guard(() =>
+        command.SetAction(parse =>
         {
-            var store = new LocalFolderStore(parse.GetValue(backupDir)!);
-            var database = parse.GetValue(dbname);
-            var entries = store.List().Any() ? BackupCatalog.Scan(store, database) : [];
-            var verdict = HealthCheck.Evaluate(entries, database ?? store.Root, DateTimeOffset.Now,
-                TimeExpression.ParseSpan(parse.GetValue(maxAge)!, "--max-age"),
-                parse.GetValue(requireVerified) is { } window ? TimeExpression.ParseSpan(window, "--require-verified") : null);
-            System.Console.Out.WriteLine(verdict.Line);
-            return Task.FromResult(verdict.ExitCode);
-        }));
+            // A monitoring system reads one line on stdout and the exit code: a check that cannot even look at the
+            // backups (unreadable folder, bad --max-age) is CRITICAL, never a WARNING (1) or a silent stderr message.
+            try
+            {
+                var store = new LocalFolderStore(parse.GetValue(backupDir)!);
+                var database = parse.GetValue(dbname);
+                var entries = store.List().Any() ? BackupCatalog.Scan(store, database) : [];
+                var verdict = HealthCheck.Evaluate(entries, database ?? store.Root, DateTimeOffset.Now,
+                    TimeExpression.ParseSpan(parse.GetValue(maxAge)!, "--max-age"),
+                    parse.GetValue(requireVerified) is { } window ? TimeExpression.ParseSpan(window, "--require-verified") : null);
+                System.Console.Out.WriteLine(verdict.Line);
+                return verdict.ExitCode;
+            }
+            catch (Exception e) when (e is LifeboatException or IOException or UnauthorizedAccessException)
+            {
+                System.Console.Out.WriteLine($"CRITICAL - cannot check the backups: {(e as LifeboatException)?.OneLine ?? e.Message}");
+                return HealthCheck.Critical;
+            }
+        });
         return command;
     }
 }

@@ -49,6 +49,11 @@ public static class RestoreCommand
                 && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGDATABASE"))
                 && Lifeboat.Core.Backup.BackupNaming.ParseUserGiven(Path.GetFileName(named)) is { } parsed)
                 settings = settings.WithDatabase(parsed.Database);
+            var given = new[] { parse.GetValue(file) is not null ? "--file" : null, parse.GetValue(latest) ? "--latest" : null, parse.GetValue(at) is not null ? "--at" : null }
+                .OfType<string>().ToList();
+            if (given.Count > 1)
+                throw new LifeboatException($"unable to choose the backup: {string.Join(" and ", given)} were both given",
+                    "give one of --file, --latest and --at (or none, to pick from a list)", ExitCodes.Usage);
             var choice = new BackupChoice(parse.GetValue(file), parse.GetValue(latest),
                 parse.GetValue(at) is { } text ? TimeExpression.Parse(text, DateTimeOffset.Now) : null);
             if (choice.IsEmpty)

@@ -21,8 +21,11 @@ public sealed class RestoreConfirmation(Terminal terminal, bool force) : IRestor
         table.AddRow("size", Markup.Escape(s.TargetSizeBytes is { } size ? Units.Bytes(size) : "?"), Markup.Escape(Units.Bytes(s.BackupSizeBytes) + " (compressed)"));
         table.AddRow("migration", Markup.Escape(s.TargetMigrationVersion ?? "unknown"), Markup.Escape(s.BackupMigrationVersion ?? "none"));
         table.AddRow("date", "", Markup.Escape($"{s.BackupTakenAt.ToLocalTime():yyyy-MM-dd HH:mm:ss} ({Units.Age(DateTimeOffset.Now - s.BackupTakenAt)}){(s.Label is null ? "" : ", label " + s.Label)}"));
+        table.AddRow("verified", "", Markup.Escape(s.LastVerification is not { } v ? "never (`lifeboat verify --deep` proves a backup)"
+            : $"{(v.Passed ? "passed" : "FAILED")} {v.At.ToLocalTime():yyyy-MM-dd HH:mm}{(v.Deep ? " (deep)" : "")}"));
         console.Write(table);
-        console.MarkupLine($"The restore goes into a new database first; [bold]{Markup.Escape(s.Target)}[/] is replaced only after it is verified, and a safety backup of it is taken first.");
+        console.MarkupLine($"The restore goes into a new database first; [bold]{Markup.Escape(s.Target)}[/] is replaced only after it is verified"
+            + (s.SafetyBackup ? ", and a safety backup of it is taken first." : ". [yellow]No safety backup is taken (--no-safety-backup).[/]"));
         var answer = console.Prompt(new TextPrompt<string>($"Type [bold]{Markup.Escape(s.Target)}[/] to replace it (anything else cancels):").AllowEmpty());
         return answer.Trim() == s.Target;
     }

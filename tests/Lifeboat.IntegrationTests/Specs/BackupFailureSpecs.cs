@@ -333,6 +333,24 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
         }
     }
 
+    /// <summary>The command names (/proc/N/comm) of the direct children of a process.</summary>
+    static HashSet<string> ChildNames(int parent)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[1] == parent.ToString(CultureInfo.InvariantCulture))
+                    names.Add(File.ReadAllText(Path.Combine(dir, "comm")).Trim());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // not a process, or gone meanwhile
+        }
+        return names;
+    }
+
     /// <summary>Starts a backup and SIGKILLs it (and pg_dump) once the archive is being written.</summary>
     async Task KillWhileDumpingAsync(string database, BackupFolder folder)
     {
@@ -340,8 +358,10 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (!run.Process.HasExited && DateTime.UtcNow < deadline)
         {
+            // The dump is under way once zstd runs (it writes the partial file in chunks of megabytes, so the file's
+            // size says nothing until late).
             var archive = folder.FileNames().FirstOrDefault(n => n.EndsWith(".dump.zst.partial", StringComparison.Ordinal));
-            if (archive is not null && new FileInfo(folder.File(archive)) is { Exists: true, Length: > 0 })
+            if (archive is not null && ChildNames(run.Process.Id).Contains("zstd"))
                 break;
             await Task.Delay(5);
         }

@@ -32,6 +32,10 @@ public sealed class InteractiveRestoreSpecs(ClusterFixture cluster)
         var list = await terminal.WaitForScreenAsync(screen => screen.Contains(ListTitle, StringComparison.Ordinal) && IsHighlighted(screen, newest),
             "the list of backups with the newest selected");
         Assert.Contains(second.Manifest.StartedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), list);
+        // Each line says what a user chooses by: migration version, format and whether it was ever verified.
+        Assert.Contains("6cdf0b06a3e9", list);
+        Assert.Contains("custom", list);
+        Assert.Contains("not verified", list);
         await terminal.PressAsync("Down");
         await terminal.WaitForScreenAsync(screen => IsHighlighted(screen, second), "the second-newest backup selected");
         await terminal.PressAsync("Enter");
@@ -69,6 +73,9 @@ public sealed class InteractiveRestoreSpecs(ClusterFixture cluster)
         var question = await terminal.WaitForTextAsync("to replace it");
         Assert.Contains(target, question);
         Assert.Contains(older.Stem, question); // the summary names the backup that will replace it
+        Assert.Contains("6cdf0b06a3e9", question); // the migration versions, now and in the backup, side by side
+        Assert.Contains("never", question); // the backup was never verified, and the summary says so
+        Assert.Contains("No safety backup", question); // --no-safety-backup: it must not promise one
         Assert.Equal("existing-only", await ws.MarkersAsync(target)); // nothing happens while it waits for the answer
         await terminal.TypeAsync(target);
         await terminal.PressAsync("Enter");

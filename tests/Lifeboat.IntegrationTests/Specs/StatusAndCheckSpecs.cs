@@ -247,16 +247,4 @@ public sealed class StatusAndCheckSpecs(ClusterFixture cluster)
         AssertCheck(await ws.CheckAsync("--max-age", "26h", "--require-verified", "35d"), 1, "WARNING");
         AssertCheck(await ws.CheckAsync("--max-age", "26h", "--require-verified", "60d"), 0, "OK");
     }
-
-    // ---- check: its own options --------------------------------------------------------------------------------------
-
-    [Fact]
-    public async Task Check_with_a_max_age_that_is_not_a_duration_is_a_usage_error()
-    {
-        using var folder = BackupFolder.Create();
-
-        var result = await LifeboatCli.RunAsync(["check", "--dbname", "shop", "--backup-dir", folder.Path, "--max-age", "a day"]);
-
-        CliAssert.OneLineError(result, 2, "--max-age");
-    }
 }

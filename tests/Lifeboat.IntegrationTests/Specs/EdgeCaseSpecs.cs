@@ -1,0 +1,168 @@
+using System.Globalization;
+using Lifeboat.IntegrationTests.Support;
+using Xunit;
+
+namespace Lifeboat.IntegrationTests.Specs;
+
+/// <summary>
+/// The edges a careful user runs into: a default (zstd) backup that fills the disk, a database whose tables were never
+/// analyzed, a backup killed after its renames, paths given relative to where the user stands, and checks that cannot run.
+/// </summary>
+[Collection("postgres")]
+public sealed class EdgeCaseSpecs(ClusterFixture cluster)
+{
+    PostgresServer Server => cluster.Server;
+
+    /// <summary>Random bytes: neither TOAST nor zstd can shrink them, so the archive is about as big as the table.</summary>
+    static string RandomBlobs(int rows, int kilobytes, string storage = "") => $"""
+        CREATE TABLE blobs (id int PRIMARY KEY, body bytea NOT NULL){storage};
+        INSERT INTO blobs SELECT i, (SELECT decode(string_agg(lpad(to_hex(floor(random() * 2147483647)::int), 8, '0'), ''), 'hex')
+                                     FROM generate_series(1, {kilobytes * 256}) WHERE i > 0)
+        FROM generate_series(1, {rows}) i;
+        """;
+
+    [Fact]
+    public async Task A_default_zstd_backup_that_fills_the_disk_gives_exit_code_7_and_leaves_no_archive_behind()
+    {
+        // Arrange: ~4 MB of random bytes, analyzed (so the pre-check estimates half of it), on a 3 MB disk.
+        var database = await Server.CreateEmptyDatabaseAsync("fillszstd");
+        await Server.ExecuteAsync(database, RandomBlobs(400, 10) + "ANALYZE blobs;");
+        await using var disk = await TmpfsMount.MountAsync(3 << 20);
+        try
+        {
+            // Act: the default format and compression, through the named pipe and zstd writing the file itself.
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, disk.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.OneLineError(result, 7, "disk is full");
+            Assert.DoesNotContain("is needed", result.StdErr, StringComparison.Ordinal); // the dump filled it, not the pre-check
+            var left = disk.FileNames().Where(n => n.Contains("_backup_", StringComparison.Ordinal)).ToList();
+            Assert.True(left.All(n => n.EndsWith(".log", StringComparison.Ordinal)),
+                "only the log of the failed run may stay, found: " + string.Join(", ", left));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task A_database_whose_tables_were_never_analyzed_is_still_measured_and_refused_when_it_cannot_fit()
+    {
+        // Arrange: 8 MB in a table autovacuum never looks at: its statistics say 0 pages.
+        var database = await Server.CreateEmptyDatabaseAsync("neveranalyzed");
+        await Server.ExecuteAsync(database, RandomBlobs(800, 10, " WITH (autovacuum_enabled = false)"));
+        Assert.True(await Server.ScalarAsync<float>(database, "SELECT reltuples FROM pg_class WHERE relname = 'blobs'") < 0);
+        await using var disk = await TmpfsMount.MountAsync(2 << 20);
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, disk.Path), Server.ClientEnvironment(database));
+
+            // Assert: refused before pg_dump ran, not by a full disk halfway.
+            CliAssert.OneLineError(result, 7, "is needed", "free");
+            Assert.DoesNotContain(disk.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task Files_of_a_backup_killed_after_its_renames_but_before_its_manifest_are_removed_by_the_next_backup_and_its_log_stays()
+    {
+        // Arrange: a complete backup whose manifest is gone is exactly what a kill between the renames and the manifest leaves.
+        var database = await Server.CreateSmallDatabaseAsync("orphans");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            CliAssert.Succeeded(await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database)));
+            var orphan = Assert.Single(folder.CompleteStems());
+            File.Delete(folder.File(orphan + ".json"));
+            await Task.Delay(1100); // the next backup gets another second, so another name
+
+            // Act
+            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(result);
+            var names = folder.FileNames();
+            Assert.DoesNotContain(names, n => n.StartsWith(orphan, StringComparison.Ordinal) && !n.EndsWith(".log", StringComparison.Ordinal));
+            Assert.Contains(orphan + ".log", names);
+            Assert.NotEqual(orphan, Assert.Single(folder.CompleteStems()));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task Giving_both_latest_and_at_is_a_usage_error_and_nothing_is_restored()
+    {
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_twochoices");
+        await ws.BackupAsync();
+        var before = await ws.FingerprintAsync();
+
+        var result = await ws.RestoreAsync("--latest", "--at", "1h", "--force");
+
+        CliAssert.OneLineError(result, 2, "--latest", "--at");
+        Assert.Equal(before, await ws.FingerprintAsync());
+        Assert.Empty(await ws.ScratchDatabasesAsync());
+    }
+
+    [Fact]
+    public async Task A_backup_copied_elsewhere_is_restored_and_verified_by_a_path_relative_to_the_current_folder()
+    {
+        // Arrange: the user copied a backup (all its files) into a folder of their own and stands in it.
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_relative");
+        var backup = await ws.BackupAsync();
+        using var elsewhere = BackupFolder.Create();
+        foreach (var file in Directory.GetFiles(ws.BackupDir, backup.Stem + ".*"))
+            File.Copy(file, elsewhere.File(Path.GetFileName(file)));
+        File.Delete(backup.ArchivePath); // the copy, not the original, must be the one used
+        var target = ws.OtherDatabaseName("copy");
+
+        // Act
+        var verify = await LifeboatCli.RunAsync(["verify", "--file", backup.ArchiveName, "--backup-dir", ws.BackupDir],
+            ws.Env, workingDirectory: elsewhere.Path);
+        var restore = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--file", backup.ArchiveName, "--backup-dir", ws.BackupDir,
+            "--target-db", target, "--force"], ws.Env, workingDirectory: elsewhere.Path);
+
+        // Assert
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal(await ws.FingerprintAsync(), await ws.FingerprintAsync(target));
+    }
+
+    [Fact]
+    public async Task The_restore_log_records_duration_tables_rows_migration_version_verification_and_the_final_name()
+    {
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_restorelog");
+        var backup = await ws.BackupAsync();
+        var target = ws.OtherDatabaseName("logged");
+
+        var result = await ws.RestoreAsync("--latest", "--target-db", target, "--force");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var log = await File.ReadAllTextAsync(Path.Combine(ws.BackupDir, backup.Stem + ".restore.log"));
+        var rows = backup.Manifest.Tables.Sum(t => t.Rows).ToString(CultureInfo.InvariantCulture);
+        Assert.Contains($"restored '{target}' in ", log, StringComparison.Ordinal);
+        Assert.Contains($"{backup.Manifest.TableCount} tables, {rows} rows, migration 6cdf0b06a3e9, verification passed", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_check_that_cannot_run_says_CRITICAL_on_one_line_of_stdout_with_exit_code_2()
+    {
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_checkbad");
+        await ws.BackupAsync();
+
+        var result = await ws.CheckAsync("--max-age", "soon");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("CRITICAL", line, StringComparison.Ordinal);
+        Assert.Contains("--max-age", line, StringComparison.Ordinal);
+    }
+}
