@@ -15,19 +15,30 @@ public static class RolesScript
         sql.AppendLine("-- Roles named by the database's objects, privileges and settings (lifeboat).");
         sql.AppendLine("-- Safe to run more than once: roles that exist already are not changed.");
         sql.AppendLine("SET client_min_messages = warning;");
+        // The roles this run creates are remembered in a session setting, so that only they get memberships.
+        sql.AppendLine("SELECT set_config('lifeboat.created_roles', '/', false);");
         foreach (var role in roles)
         {
             var password = passwordHashes.TryGetValue(role.Name, out var hash) ? $" PASSWORD {Sql.Literal(hash)}" : "";
             sql.AppendLine("DO $lifeboat$ BEGIN");
             sql.AppendLine($"  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {Sql.Literal(role.Name)}) THEN");
             sql.AppendLine($"    CREATE ROLE {Sql.Ident(role.Name)} WITH {Attributes(role)}{password};");
+            sql.AppendLine($"    PERFORM set_config('lifeboat.created_roles', current_setting('lifeboat.created_roles') || {Sql.Literal(role.Name + "/")}, false);");
             sql.AppendLine("  END IF;");
             sql.AppendLine("END $lifeboat$;");
         }
         foreach (var role in roles)
         {
             foreach (var parent in role.MemberOf)
-                sql.AppendLine($"GRANT {Sql.Ident(parent)} TO {Sql.Ident(role.Name)};");
+            {
+                // Only for a role created above, only when the parent exists: roles already there are left as they are.
+                sql.AppendLine("DO $lifeboat$ BEGIN");
+                sql.AppendLine($"  IF position({Sql.Literal("/" + role.Name + "/")} IN current_setting('lifeboat.created_roles')) > 0");
+                sql.AppendLine($"     AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {Sql.Literal(parent)}) THEN");
+                sql.AppendLine($"    GRANT {Sql.Ident(parent)} TO {Sql.Ident(role.Name)};");
+                sql.AppendLine("  END IF;");
+                sql.AppendLine("END $lifeboat$;");
+            }
         }
         return sql.ToString();
     }

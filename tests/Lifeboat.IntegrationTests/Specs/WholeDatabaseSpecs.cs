@@ -177,6 +177,49 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
     }
 
     [Fact]
+    public async Task Create_roles_gives_new_roles_their_attributes_and_memberships_and_leaves_roles_that_exist_unchanged()
+    {
+        var server = cluster.Server;
+        var target = bare.Server;
+        using var folder = BackupFolder.Create();
+        var suffix = Suffix();
+        var (owner, reader, group, db) = ($"mapp_{suffix}", $"mread_{suffix}", $"mgrp_{suffix}", $"members_{suffix}");
+        await ExecEach(server, "postgres", $"""
+            CREATE ROLE {group} NOLOGIN;
+            CREATE ROLE {owner} LOGIN CREATEDB CONNECTION LIMIT 7 IN ROLE {group};
+            CREATE ROLE {reader} LOGIN IN ROLE {group};
+            CREATE DATABASE {db} OWNER {owner};
+            GRANT CONNECT ON DATABASE {db} TO {reader};
+            """);
+        // On the other server the reader exists already, as someone set it up there: no login, in no group.
+        await target.ExecuteAsync("postgres", $"CREATE ROLE {reader} NOLOGIN");
+        try
+        {
+            var backup = await LifeboatCli.RunAsync(["backup", "-d", db, "--backup-dir", folder.Path], server.ClientEnvironment(db), timeout: Timeout);
+            Assert.True(backup.ExitCode == 0, backup.ToString());
+
+            var restored = await LifeboatCli.RunAsync(["restore", "-d", db, "--backup-dir", folder.Path, "--latest", "--force", "--create-roles"],
+                target.ClientEnvironment("postgres"), timeout: Timeout);
+
+            Assert.True(restored.ExitCode == 0, restored.ToString());
+            const string Describe = """
+                SELECT rolname || ':' || rolcanlogin || ',' || rolcreatedb || ',' || rolconnlimit || ',' ||
+                       coalesce((SELECT string_agg(g.rolname, ',') FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid), '-')
+                FROM pg_roles r WHERE rolname = '{0}'
+                """;
+            Assert.Equal($"{owner}:true,true,7,{group}", await target.ScalarAsync<string>("postgres", string.Format(Describe, owner)));
+            Assert.Equal($"{reader}:false,false,-1,-", await target.ScalarAsync<string>("postgres", string.Format(Describe, reader)));
+            Assert.Equal(owner, await target.ScalarAsync<string>("postgres", $"SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = '{db}'"));
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(db);
+            await target.DropDatabaseAsync(db);
+            await target.ExecuteAsync("postgres", $"DROP ROLE IF EXISTS {owner}; DROP ROLE IF EXISTS {reader}; DROP ROLE IF EXISTS {group}");
+        }
+    }
+
+    [Fact]
     public async Task Role_passwords_need_a_superuser_and_come_back_with_the_backup()
     {
         var server = cluster.Server;
