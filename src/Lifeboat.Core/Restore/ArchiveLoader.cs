@@ -50,7 +50,7 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         {
             if (options.Copy is null && NeedsSeekableCopy(compression, options.Jobs))
             {
-                tempArchive = await TryDecompressBesideAsync(archivePath, options.Jobs, options.OnPhase, ct);
+                tempArchive = await TryDecompressCopyAsync(archivePath, options.Jobs, options.OnPhase, ct);
                 ownCopy = tempArchive is not null;
             }
             if (tempArchive is not null)
@@ -89,7 +89,7 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         var compression = Enum.Parse<Compression>(manifest.Compression, ignoreCase: true);
         if (manifest.Format == "plain" || !NeedsSeekableCopy(compression, jobs))
             return null;
-        return new DecompressedCopy(await TryDecompressBesideAsync(archivePath, jobs, onPhase, ct));
+        return new DecompressedCopy(await TryDecompressCopyAsync(archivePath, jobs, onPhase, ct));
     }
 
     private async Task<IReadOnlyList<string>> LoadPlainAsync(string archivePath, Compression compression, string database, LoadOptions options,
@@ -125,39 +125,44 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
     }
 
     /// <summary>
-    /// pg_restore --jobs needs a seekable file: decompress beside the archive (the one extra copy of the data,
-    /// removed right after). A read-only or full backup disk falls back to streaming with one job.
+    /// pg_restore --jobs needs a seekable file: decompress the archive beside it (see <see cref="CopyLocations"/>; the
+    /// one extra copy of the data, removed right after). When the folder cannot take it (read-only or full),
+    /// pg_restore streams with one job.
     /// </summary>
-    private async Task<string?> TryDecompressBesideAsync(string archivePath, int jobs, Action<string>? onPhase, CancellationToken ct)
+    private async Task<string?> TryDecompressCopyAsync(string archivePath, int jobs, Action<string>? onPhase, CancellationToken ct)
     {
-        // In a private 0700 folder: zstd creates its output with the umask's permissions.
-        var folder = Path.Combine(Path.GetDirectoryName(archivePath)!, $".lifeboat-restore-{Environment.ProcessId}");
-        var temp = Path.Combine(folder, Path.GetFileName(archivePath) + ".tmp");
-        try
+        CopyLocations.RemoveStale(archivePath);
+        foreach (var folder in CopyLocations.For(archivePath))
         {
-            if (OperatingSystem.IsWindows())
-                Directory.CreateDirectory(folder);
-            else
-                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            onPhase?.Invoke($"decompressing to {Path.GetFileName(temp)} so that pg_restore can run {jobs} jobs (a temporary copy, removed after)");
-            await DecompressToFileAsync(archivePath, Compression.Zstd, temp, ct);
-            var patched = PatchOffsets(temp);
-            log?.Info(patched >= 0 ? $"wrote the data offsets of {patched} entries into the copy's table of contents (pg_restore --jobs needs no scan)"
-                : "archive version not known to the offset writer: pg_restore will scan for its data blocks");
-            return temp;
+            // In a private 0700 folder: zstd creates its output with the umask's permissions.
+            var temp = Path.Combine(folder, Path.GetFileName(archivePath) + ".tmp");
+            try
+            {
+                if (OperatingSystem.IsWindows())
+                    Directory.CreateDirectory(folder);
+                else
+                    Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                onPhase?.Invoke($"decompressing to {temp} so that pg_restore can run {jobs} jobs (a temporary copy, removed after)");
+                await DecompressToFileAsync(archivePath, Compression.Zstd, temp, ct);
+                var patched = PatchOffsets(temp);
+                log?.Info(patched >= 0 ? $"wrote the data offsets of {patched} entries into the copy's table of contents (pg_restore --jobs needs no scan)"
+                    : "archive version not known to the offset writer: pg_restore will scan for its data blocks");
+                return temp;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException || (e is LifeboatException { ExitCode: ExitCodes.DiskFull }) || (e is IOException && !File.Exists(temp)))
+            {
+                DeleteTemp(temp);
+                log?.Warn($"cannot write a decompressed copy in {folder} ({e.Message})");
+            }
+            catch
+            {
+                DeleteTemp(temp);
+                throw;
+            }
         }
-        catch (Exception e) when (e is UnauthorizedAccessException || (e is LifeboatException { ExitCode: ExitCodes.DiskFull }) || (e is IOException && !File.Exists(temp)))
-        {
-            DeleteTemp(temp);
-            log?.Warn($"cannot write a decompressed copy beside the backup ({e.Message}): restoring from a stream with one job");
-            onPhase?.Invoke("the backup folder cannot take a decompressed copy: streaming into pg_restore with one job");
-            return null;
-        }
-        catch
-        {
-            DeleteTemp(temp);
-            throw;
-        }
+        log?.Warn("no place could take a decompressed copy: restoring from a stream with one job");
+        onPhase?.Invoke("no place can take a decompressed copy: streaming into pg_restore with one job");
+        return null;
     }
 
     internal static void DeleteTemp(string temp)

@@ -28,7 +28,7 @@ public sealed partial class RestoreService
             Copy = copy,
         };
         if (copy?.Path is { } copyPath)
-            run.Log?.Info($"restoring from the decompressed copy {Path.GetFileName(copyPath)} with {options.Jobs} jobs");
+            run.Log?.Info($"restoring from the decompressed copy {copyPath} with {options.Jobs} jobs");
         var warnings = await loader.LoadAsync(run.Store.PathOf(run.Manifest.Archive.Name), run.Manifest, staging, options, run.Tools, run.Facts.Version.Major, ct);
         run.Warnings.AddRange(warnings);
 

@@ -289,7 +289,7 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     public async Task A_killed_backup_leaves_no_file_with_a_final_name()
     {
         // Arrange
-        var database = await Server.CreateDatabaseFromTemplateAsync("killed");
+        var database = await CreateSlowToDumpDatabaseAsync("killed");
         using var folder = BackupFolder.Create();
         try
         {
@@ -308,10 +308,39 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Ctrl_C_during_the_dump_exits_130_and_removes_the_partial_files()
+    {
+        // Arrange
+        var database = await CreateSlowToDumpDatabaseAsync("ctrlc");
+        using var folder = BackupFolder.Create();
+        try
+        {
+            await using var run = await LifeboatCli.StartAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+            await WaitUntilDumpingAsync(run, folder);
+
+            // Act
+            run.Interrupt();
+            var result = await run.WaitAsync(TimeSpan.FromMinutes(1));
+
+            // Assert: the line says it was cancelled and what was cleaned; only the log of the run stays.
+            Assert.True(result.ExitCode == 130, result.ToString());
+            Assert.Contains("cancelled", result.StdErr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+            var left = folder.FileNames().Where(n => n != $".{database}.lock").ToList();
+            Assert.True(left.All(n => n.EndsWith(".log", StringComparison.Ordinal)), "left after Ctrl-C: " + string.Join(", ", left));
+            Assert.Empty(folder.CompleteStems());
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
     public async Task The_backup_after_a_killed_one_succeeds_and_removes_the_partial_files()
     {
         // Arrange
-        var database = await Server.CreateDatabaseFromTemplateAsync("afterkill");
+        var database = await CreateSlowToDumpDatabaseAsync("afterkill");
         using var folder = BackupFolder.Create();
         try
         {
@@ -331,6 +360,14 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
         {
             await Server.DropDatabaseAsync(database);
         }
+    }
+
+    /// <summary>The fixture plus 3 million rows: a dump that lasts long enough to be stopped in the middle.</summary>
+    async Task<string> CreateSlowToDumpDatabaseAsync(string prefix)
+    {
+        var database = await Server.CreateDatabaseFromTemplateAsync(prefix);
+        await Server.ExecuteAsync(database, "CREATE TABLE padding AS SELECT i, md5(i::text) AS h FROM generate_series(1, 3000000) i; ANALYZE padding");
+        return database;
     }
 
     /// <summary>The command names (/proc/N/comm) of the direct children of a process.</summary>
@@ -355,6 +392,14 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     async Task KillWhileDumpingAsync(string database, BackupFolder folder)
     {
         await using var run = await LifeboatCli.StartAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        await WaitUntilDumpingAsync(run, folder);
+        run.Kill();
+        await run.Process.WaitForExitAsync();
+    }
+
+    /// <summary>Returns once the archive is being written, failing the test if the backup ends first.</summary>
+    static async Task WaitUntilDumpingAsync(CliProcess run, BackupFolder folder)
+    {
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (!run.Process.HasExited && DateTime.UtcNow < deadline)
         {
@@ -365,8 +410,6 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
                 break;
             await Task.Delay(5);
         }
-        Assert.False(run.Process.HasExited, $"the backup ended before it could be killed\n{run.StdOutSoFar}{run.StdErrSoFar}");
-        run.Kill();
-        await run.Process.WaitForExitAsync();
+        Assert.False(run.Process.HasExited, $"the backup ended before it could be stopped\n{run.StdOutSoFar}{run.StdErrSoFar}");
     }
 }

@@ -153,6 +153,27 @@ public sealed class EdgeCaseSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_parallel_restore_removes_its_decompressed_copy_and_those_that_killed_restores_left()
+    {
+        // Arrange: copies as a restore killed with SIGKILL leaves them, for a process that no longer exists.
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_copies");
+        var backup = await ws.BackupAsync();
+        var deadPid = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), CultureInfo.InvariantCulture) - 1;
+        var stale = Path.Combine(ws.BackupDir, $".lifeboat-restore-{Environment.MachineName}-{deadPid}");
+        Directory.CreateDirectory(stale);
+        File.WriteAllText(Path.Combine(stale, backup.ArchiveName + ".tmp"), "left by a killed restore");
+
+        // Act
+        var result = await ws.RestoreAsync("--latest", "--target-db", ws.OtherDatabaseName("copies"), "--force", "--jobs", "2");
+
+        // Assert
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("decompressing to", result.StdOut, StringComparison.Ordinal); // two jobs: a copy was made
+        Assert.False(Directory.Exists(stale), stale + " is still there");
+        Assert.Empty(ws.LeftoverCopies());
+    }
+
+    [Fact]
     public async Task A_check_that_cannot_run_says_CRITICAL_on_one_line_of_stdout_with_exit_code_2()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_checkbad");
@@ -164,5 +185,50 @@ public sealed class EdgeCaseSpecs(ClusterFixture cluster)
         var line = Assert.Single(result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("CRITICAL", line, StringComparison.Ordinal);
         Assert.Contains("--max-age", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_backup_finds_its_password_in_a_pgpass_file_and_its_database_in_PGDATABASE()
+    {
+        var database = await Server.CreateSmallDatabaseAsync("pgpass");
+        using var folder = BackupFolder.Create();
+        var passfile = folder.File("pgpass"); // outside the names lifeboat treats as backups
+        await File.WriteAllTextAsync(passfile, $"{Server.Host}:{Server.Port}:*:{Server.User}:{Server.Password}\n");
+        File.SetUnixFileMode(passfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var env = Server.ClientEnvironment(database);
+        env.Remove("PGPASSWORD");
+        env["PGPASSFILE"] = passfile;
+        try
+        {
+            // No -d: PGDATABASE names the database, as with psql.
+            var result = await LifeboatCli.RunAsync(["backup", "--backup-dir", folder.Path], env);
+
+            CliAssert.Succeeded(result);
+            var stem = Assert.Single(folder.CompleteStems());
+            Assert.StartsWith(database + "_backup_", stem, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_run_command_of_a_deep_verify_gets_host_port_user_and_database_from_lifeboat_not_from_its_caller()
+    {
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_runenv");
+        await ws.BackupAsync();
+        var seen = Path.Combine(ws.BackupDir, "run-env.txt");
+        // Only the password comes from the environment; where to connect is given as options.
+        var env = new Dictionary<string, string> { ["PGPASSWORD"] = Server.Password };
+
+        var result = await LifeboatCli.RunAsync(["verify", "-h", Server.Host, "-p", Server.Port.ToString(CultureInfo.InvariantCulture), "-U", Server.User,
+            "-d", ws.Database, "--backup-dir", ws.BackupDir, "--latest", "--deep",
+            "--run", $"echo \"$PGHOST:$PGPORT:$PGUSER:$PGDATABASE\" > '{seen}'"], env);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var parts = File.ReadAllText(seen).Trim().Split(':');
+        Assert.Equal([Server.Host, Server.Port.ToString(CultureInfo.InvariantCulture), Server.User], parts[..3]);
+        Assert.StartsWith(ws.Database + "__lifeboat_verify_", parts[3], StringComparison.Ordinal);
     }
 }

@@ -227,7 +227,7 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         Assert.Empty(await ws.ScratchDatabasesAsync());
         Assert.True(await ws.Server.ScalarAsync<bool>("postgres",
             $"SELECT datallowconn FROM pg_database WHERE datname = {RestoreWorkspace.Literal(ws.Database)}"));
-        Assert.Empty(Directory.GetFiles(ws.BackupDir, ".lifeboat-restore-*")); // no decompressed copy left behind
+        Assert.Empty(ws.LeftoverCopies()); // no decompressed copy left behind
     }
 
     /// <summary>Waits until the staging database has some of the data, so that Ctrl-C lands in the middle of the load.</summary>

@@ -150,6 +150,17 @@ public sealed class RestoreWorkspace : IAsyncDisposable
         return values;
     }
 
+    /// <summary>Decompressed copies of this workspace's backups still beside them (a restore must leave none).</summary>
+    public IReadOnlyList<string> LeftoverCopies() =>
+        (Directory.Exists(BackupDir) ? Directory.GetDirectories(BackupDir, ".lifeboat-restore-*") : [])
+            .SelectMany(SafeFiles).Where(f => Path.GetFileName(f).StartsWith(Database + "_backup_", StringComparison.Ordinal)).ToList();
+
+    static IEnumerable<string> SafeFiles(string dir)
+    {
+        try { return Directory.GetFiles(dir); }
+        catch (IOException) { return []; } // removed meanwhile by the restore that owned it
+    }
+
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>A time as a user types it for --at: local time, to the second.</summary>
