@@ -20,6 +20,7 @@ public sealed partial class RestoreService
         run.StagingCreated = true;
         run.Log?.Info($"created staging database {staging}");
 
+        run.Step = "loading the backup into the staging database";
         run.OnPhase?.Invoke($"restoring into {staging}");
         var loader = new ArchiveLoader(run.Settings, run.Log);
         var options = new LoadOptions(Math.Max(1, run.Request.Jobs), run.Request.NoOwner, run.Request.NoPrivileges)
@@ -32,6 +33,7 @@ public sealed partial class RestoreService
         var warnings = await loader.LoadAsync(run.Store.PathOf(run.Manifest.Archive.Name), run.Manifest, staging, options, run.Tools, run.Facts.Version.Major, ct);
         run.Warnings.AddRange(warnings);
 
+        run.Step = "verifying the staging database";
         run.OnPhase?.Invoke("verifying the restored database against the manifest");
         var outcome = await RestoredDatabaseCheck.CompareAsync(run.Settings.WithDatabase(staging), run.Manifest, options.Jobs, ct);
         if (!outcome.Passed)
@@ -41,6 +43,7 @@ public sealed partial class RestoreService
 
         if (p is not null)
         {
+            run.Step = "applying the database's properties (owner, settings, comment, privileges)";
             var existing = await Preflight.ExistingRolesAsync(run.Maintenance, ct);
             await DatabasePropertiesApplier.ApplyAsync(run.Maintenance, p, staging, run.Request.NoOwner, run.Request.NoPrivileges, existing, ct);
             run.Log?.Info($"database properties applied (owner {p.Owner}, {p.Settings.Count} settings, {p.RoleSettings.Count} per-role settings, comment, privileges)");
@@ -50,6 +53,7 @@ public sealed partial class RestoreService
 
     private async Task<string> SafetyBackupAsync(Run run, string target, CancellationToken ct)
     {
+        run.Step = SafetyBackupStep;
         run.OnPhase?.Invoke($"taking a safety backup of the current '{target}'");
         var backup = new BackupService(passwordPrompt, clock);
         var request = new BackupRequest(run.Settings.WithDatabase(target), run.Store.Root)

@@ -66,6 +66,7 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
             if (summary.TargetExists && request.SafetyBackup)
                 safety = await SafetyBackupAsync(run, target, ct);
 
+            run.Step = "the swap";
             onPhase?.Invoke("swapping in the restored database");
             await new DatabaseSwapper(maintenance, request.SwapTimeout, m => log?.Info(m)).SwapAsync(staging, target, old, summary.TargetExists, ct);
             // Swapped: from here on nothing may fail the restore or be cancelled; problems are warnings.
@@ -84,7 +85,7 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
                 await DropIfExistsAsync(maintenance, staging);
                 log?.Info($"staging database {staging} dropped; '{target}' was not changed");
             }
-            throw;
+            throw NameTheStep(e, run.Step, target);
         }
         finally
         {
@@ -93,10 +94,30 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         }
     }
 
+    /// <summary>
+    /// A failure of the server or of the safety backup says which step it stopped, so a user knows where to look;
+    /// our own errors already say what they are about.
+    /// </summary>
+    private static Exception NameTheStep(Exception e, string step, string target) => e switch
+    {
+        NpgsqlException pg => new LifeboatException(
+            $"unable to restore '{target}': {step} failed: {(pg as PostgresException)?.MessageText ?? pg.Message.Split('\n')[0]}",
+            $"'{target}' was not changed and the staging database was dropped; the restore log has the details",
+            pg is PostgresException ? ExitCodes.Failure : ExitCodes.Connection, pg),
+        LifeboatException le when step == SafetyBackupStep => new LifeboatException(
+            $"unable to restore '{target}': the safety backup of the current database failed: {le.Message}",
+            $"{le.Hint ?? "see the message"}; or restore without it (--no-safety-backup); '{target}' was not changed", le.ExitCode, le),
+        _ => e,
+    };
+
+    private const string SafetyBackupStep = "the safety backup";
+
     private sealed record Run(RestoreRequest Request, ConnectionSettings Settings, NpgsqlConnection Maintenance, LocalFolderStore Store,
         CatalogEntry Entry, BackupManifest Manifest, ToolLocator Tools, ServerFacts Facts, OperationLog? Log, Action<string>? OnPhase)
     {
         public List<string> Warnings { get; } = [];
+        /// <summary>The step under way, named in errors that would not say it themselves.</summary>
+        public string Step { get; set; } = "creating the staging database";
         /// <summary>Only a staging database this run created may be dropped (another run may own one of the same name).</summary>
         public bool StagingCreated { get; set; }
     }

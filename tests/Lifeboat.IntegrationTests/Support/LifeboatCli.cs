@@ -37,7 +37,9 @@ public static class LifeboatCli
         string? stdin = null,
         string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        // Through `env --default-signal=INT` (which execs dotnet, same pid): a test run started in the background
+        // (`.ci/run &`) inherits SIGINT ignored, and a CLI started so never sees the Ctrl-C the specs send it.
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -45,6 +47,8 @@ public static class LifeboatCli
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
         };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(DllPath);
         foreach (var arg in args)
             psi.ArgumentList.Add(arg);
