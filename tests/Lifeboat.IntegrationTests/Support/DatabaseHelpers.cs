@@ -68,5 +68,14 @@ public static class CliAssert
             Assert.True(lines[0].Contains(fragment, StringComparison.OrdinalIgnoreCase), $"expected the error to mention '{fragment}'\n{result}");
     }
 
+    /// <summary>Exit 7 from a disk that filled while dumping (not the pre-check), and only the failed run's log left.</summary>
+    public static void DiskFilledDuringTheDump(CliResult result, IEnumerable<string> filesOnDisk)
+    {
+        OneLineError(result, 7, "disk is full");
+        Assert.DoesNotContain("is needed", result.StdErr, StringComparison.Ordinal);
+        var left = filesOnDisk.Where(n => n.Contains("_backup_", StringComparison.Ordinal)).ToList();
+        Assert.True(left.All(n => n.EndsWith(".log", StringComparison.Ordinal)), "only the log of the failed run may stay, found: " + string.Join(", ", left));
+    }
+
     public static void Succeeded(CliResult result) => Assert.True(result.ExitCode == 0, $"expected success\n{result}");
 }
