@@ -72,8 +72,10 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse)
             {
                 await transaction.RollbackAsync(CancellationToken.None);
-                throw new LifeboatException($"unable to swap in the restored database: sessions on '{target}' did not end within {timeout.TotalSeconds:0} s",
-                    $"'{target}' is unchanged; stop the clients that hold it (or use --target-db) and run again", ExitCodes.Failure, e);
+                // PostgreSQL's detail says what holds it: other sessions, or prepared transactions that no session ending can free.
+                throw new LifeboatException($"unable to swap in the restored database: '{target}' was still in use after {timeout.TotalSeconds:0} s" +
+                    (e.Detail is { Length: > 0 } detail ? $" ({detail.TrimEnd('.')})" : ""),
+                    $"'{target}' is unchanged; stop what holds it (pg_stat_activity, pg_prepared_xacts), give it longer with --swap-timeout, or use --target-db", ExitCodes.Failure, e);
             }
         }
     }

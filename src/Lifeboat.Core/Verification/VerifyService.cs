@@ -143,6 +143,10 @@ public sealed class VerifyService(IPasswordPrompt? passwordPrompt, TimeProvider 
     private async Task RecordAsync(LocalFolderStore store, CatalogEntry entry, VerifyResult result, CancellationToken ct)
     {
         var updated = entry.Manifest! with { Verification = new VerificationRecord(result.Passed, clock.GetLocalNow(), result.Deep, result.Summary) };
+        // Rotation may have deleted the backup while it was being verified: writing its manifest again would bring
+        // back a manifest without its archive.
+        if (!store.Exists(entry.Stem + BackupNaming.ManifestExtension) || !store.Exists(entry.Manifest!.Archive.Name))
+            return;
         try
         {
             await store.WriteAtomicallyAsync(entry.Stem + BackupNaming.ManifestExtension, ManifestSerializer.ToUtf8(updated), ct, overwrite: true);

@@ -29,15 +29,21 @@ public static class RestoreCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore jobs (default: the number of cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var noSafety = new Option<bool>("--no-safety-backup") { Description = "Skip the backup of the current database taken before it is replaced" };
         var keepOld = new Option<bool>("--keep-old") { Description = "Keep the replaced database under a new name instead of dropping it" };
+        var swapTimeout = new Option<int>("--swap-timeout") { Description = "Seconds the swap may take to end the target's sessions before it rolls back (default 30)", DefaultValueFactory = _ => 30 };
         jobs.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
                 r.AddError("--jobs must be 1 or more");
         });
+        swapTimeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+                r.AddError("--swap-timeout must be 1 second or more");
+        });
 
         var command = new Command("restore", "Restore a backup into a staging database, verify it, then swap it in (the old database is never dropped first)");
         connection.AddTo(command);
-        foreach (var option in new Option[] { backupDir, file, latest, at, force, targetDb, maintenanceDb, noOwner, noPrivileges, createRoles, jobs, noSafety, keepOld, pgBin })
+        foreach (var option in new Option[] { backupDir, file, latest, at, force, targetDb, maintenanceDb, noOwner, noPrivileges, createRoles, jobs, noSafety, keepOld, swapTimeout, pgBin })
             command.Options.Add(option);
 
         command.SetAction((parse, ct) => CommandRunner.Guard(async () =>
@@ -69,6 +75,7 @@ public static class RestoreCommand
                 Jobs = parse.GetValue(jobs),
                 SafetyBackup = !parse.GetValue(noSafety),
                 KeepOld = parse.GetValue(keepOld),
+                SwapTimeout = TimeSpan.FromSeconds(parse.GetValue(swapTimeout)),
                 PgBin = parse.GetValue(pgBin),
             };
             var service = new RestoreService(terminal.PasswordPrompt, new RestoreConfirmation(terminal, parse.GetValue(force)), TimeProvider.System);

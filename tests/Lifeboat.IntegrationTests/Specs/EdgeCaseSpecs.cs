@@ -227,4 +227,35 @@ public sealed class EdgeCaseSpecs(ClusterFixture cluster)
         Assert.Equal([Server.Host, Server.Port.ToString(CultureInfo.InvariantCulture), Server.User], parts[..3]);
         Assert.StartsWith(ws.Database + "__lifeboat_verify_", parts[3], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_swap_that_cannot_end_the_targets_use_in_time_rolls_back_and_the_target_takes_connections_again()
+    {
+        // Arrange: a prepared transaction (two-phase commit) holds the target; no session ending can free it.
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_swapbound");
+        await ws.BackupAsync();
+        await ws.AddMarkerAsync("current");
+        var before = await ws.FingerprintAsync();
+        var gid = "lifeboat-spec-" + ws.Database;
+        await ws.ExecuteAsync($"BEGIN; CREATE TABLE held_by_2pc (i int); PREPARE TRANSACTION '{gid}'");
+        try
+        {
+            // Act
+            var started = DateTime.UtcNow;
+            var result = await ws.RestoreAsync("--latest", "--force", "--no-safety-backup", "--swap-timeout", "3");
+            var took = DateTime.UtcNow - started;
+
+            // Assert: refused after about the bound, with the reason; the target is as it was and takes connections.
+            CliAssert.OneLineError(result, 1, "after 3 s", "prepared transaction", ws.Database);
+            Assert.True(took < TimeSpan.FromSeconds(60), $"the swap was not bounded: {took}");
+            Assert.Equal(before, await ws.FingerprintAsync());
+            Assert.Equal("current", await ws.MarkersAsync());
+            Assert.True(await Server.ScalarAsync<bool>("postgres", $"SELECT datallowconn FROM pg_database WHERE datname = {RestoreWorkspace.Literal(ws.Database)}"));
+            Assert.Empty(await ws.ScratchDatabasesAsync());
+        }
+        finally
+        {
+            await ws.ExecuteAsync($"ROLLBACK PREPARED '{gid}'");
+        }
+    }
 }

@@ -81,7 +81,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         // pg_ctl hands -o to a shell, hence the quoted socket directory.
         var options = $"-p {Port} -c listen_addresses=127.0.0.1 -k '{_root}' -c fsync=off " +
-                      "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200";
+                      "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c max_prepared_transactions=10";
         try
         {
             await RunPgAsync("pg_ctl", ["-D", DataDirectory, "-l", LogFile, "-w", "-o", options, "start"]);
