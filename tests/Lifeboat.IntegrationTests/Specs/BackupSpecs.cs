@@ -165,6 +165,10 @@ public sealed class BackupSpecs(ClusterFixture cluster)
                 var (schema, name, rows) = ((string)table!["schema"]!, (string)table["name"]!, (long)table["rows"]!);
                 Assert.True(await Server.CountRowsAsync(database, schema, name) == rows, $"{schema}.{name}: manifest says {rows}");
             }
+            // Every installed extension with the version the server reports.
+            var installed = await Server.ScalarAsync<string>(database, "SELECT string_agg(extname || ' ' || extversion, ',' ORDER BY extname) FROM pg_extension");
+            Assert.Equal(installed, string.Join(",", manifest["extensions"]!.AsArray()
+                .Select(e => $"{(string)e!["name"]!} {(string)e["version"]!}").Order(StringComparer.Ordinal)));
             Assert.Contains(manifest["extensions"]!.AsArray(), e => (string?)e!["name"] == "postgis");
         }
         finally
@@ -218,8 +222,14 @@ public sealed class BackupSpecs(ClusterFixture cluster)
             Assert.Equal("zstd", (string?)output["compression"]);
             Assert.False(string.IsNullOrEmpty((string?)output["serverVersion"]));
             Assert.False(string.IsNullOrEmpty((string?)output["pgDumpVersion"]));
-            Assert.NotNull(output["startedAt"]);
-            Assert.NotNull(output["finishedAt"]);
+            // ISO 8601 with the offset, as the issue asks, and a duration that agrees with them.
+            var iso = new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$");
+            Assert.Matches(iso, (string)output["startedAt"]!);
+            Assert.Matches(iso, (string)output["finishedAt"]!);
+            var started = DateTimeOffset.Parse((string)output["startedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var finished = DateTimeOffset.Parse((string)output["finishedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange((double)output["durationSeconds"]!, (finished - started).TotalSeconds - 0.01, (finished - started).TotalSeconds + 0.01);
+            Assert.False(string.IsNullOrEmpty((string?)output["lifeboatVersion"]));
             Assert.Equal(1, (int)output["tableCount"]!);
             Assert.Equal(100, (long)output["tables"]![0]!["rows"]!);
             var archive = folder.File((string)output["archive"]!["name"]!);
