@@ -118,6 +118,35 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_plain_restore_whose_psql_dies_halfway_leaves_the_target_unchanged_and_no_staging_database()
+    {
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_plain");
+        await ws.BackupAsync("--format", "plain");
+        await ws.AddMarkerAsync("current");
+        var before = await ws.FingerprintAsync();
+        // A psql that gets the first 3 MB of the script (schema and part of the data), then the input ends mid-COPY.
+        var bin = Path.Combine(ws.BackupDir, "fake-bin");
+        Directory.CreateDirectory(bin);
+        var script = Path.Combine(bin, "psql");
+        await File.WriteAllTextAsync(script, $"""
+            #!/bin/sh
+            real='{Path.Combine(Server.BinDirectory, "psql")}'
+            case "$1" in --version|-V) exec "$real" "$@" ;; esac
+            head -c 3000000 | "$real" "$@"
+
+            """.Replace("\r\n", "\n", StringComparison.Ordinal));
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await ws.RestoreAsync("--latest", "--force", "--no-safety-backup", "--pg-bin", bin);
+
+        Assert.True(result.ExitCode != 0, result.ToString());
+        var error = OneErrorLine(result);
+        Assert.Contains("psql", error);
+        Assert.DoesNotContain("Restore complete", result.StdOut);
+        await AssertUnchangedAsync(ws, before);
+    }
+
+    [Fact]
     public async Task A_pg_restore_that_fails_halfway_leaves_the_target_unchanged_and_no_staging_database()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_tool");
