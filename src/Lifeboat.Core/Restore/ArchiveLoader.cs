@@ -43,12 +43,29 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         if (options.NoPrivileges)
             args.Add("--no-privileges");
 
-        string? tempArchive = options.Copy?.Path;
+        string? tempArchive = null;
         var ownCopy = false;
         PipeSource? stdin = null;
+        var warnings = new List<string>();
         try
         {
-            if (options.Copy is null && NeedsSeekableCopy(compression, options.Jobs))
+            if (options.PendingCopy is { } pending)
+            {
+                if (!pending.IsCompleted)
+                {
+                    // While the copy is still being written, the schema goes in: pre-data needs only the table of
+                    // contents at the start of the archive, which a stream gives at once (pg_restore stops reading there).
+                    options.OnPhase?.Invoke("creating the schema from the archive while the copy is written");
+                    var preData = await ToolRunner.RunAsync(pgRestore, [.. args, "--section=pre-data"], settings, database, ct,
+                        stdin: PipeSource.FromStream(CompressionStreams.Decompress(File.OpenRead(archivePath), compression)), extraEnvironment: extraEnv);
+                    warnings.AddRange(Judge(preData));
+                    args.AddRange(["--section=data", "--section=post-data"]);
+                }
+                tempArchive = (await pending)?.Path;
+                if (tempArchive is not null)
+                    log?.Info($"restoring from the decompressed copy {tempArchive} with {options.Jobs} jobs");
+            }
+            else if (NeedsSeekableCopy(compression, options.Jobs))
             {
                 tempArchive = await TryDecompressCopyAsync(archivePath, options.Jobs, options.OnPhase, ct);
                 ownCopy = tempArchive is not null;
@@ -69,7 +86,8 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
             }
             options.OnPhase?.Invoke("restoring with pg_restore");
             var result = await ToolRunner.RunAsync(pgRestore, args, settings, database, ct, stdin: stdin, extraEnvironment: extraEnv);
-            return Judge(result);
+            warnings.AddRange(Judge(result));
+            return warnings;
         }
         finally
         {
@@ -213,8 +231,11 @@ public sealed record LoadOptions(int Jobs, bool NoOwner, bool NoPrivileges)
 {
     public Action<string>? OnPhase { get; init; }
 
-    /// <summary>A copy made beforehand by <see cref="ArchiveLoader.PrepareAsync"/>; its owner removes it.</summary>
-    public DecompressedCopy? Copy { get; init; }
+    /// <summary>
+    /// A copy being made by <see cref="ArchiveLoader.PrepareAsync"/> (its owner removes it); the schema is restored while
+    /// it is still being written. Null: the loader makes its own copy when it needs one.
+    /// </summary>
+    public Task<DecompressedCopy?>? PendingCopy { get; init; }
 }
 
 /// <summary>

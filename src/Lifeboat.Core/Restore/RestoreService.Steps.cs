@@ -10,7 +10,7 @@ namespace Lifeboat.Core.Restore;
 
 public sealed partial class RestoreService
 {
-    private static async Task<VerificationOutcome> RestoreIntoStagingAsync(Run run, string staging, DecompressedCopy? copy, CancellationToken ct)
+    private static async Task<VerificationOutcome> RestoreIntoStagingAsync(Run run, string staging, Task<DecompressedCopy?> copy, CancellationToken ct)
     {
         var p = run.Manifest.DatabaseProperties;
         var create = $"CREATE DATABASE {Sql.Ident(staging)} TEMPLATE template0 ENCODING {Sql.Literal(p?.Encoding ?? "UTF8")}";
@@ -26,10 +26,8 @@ public sealed partial class RestoreService
         var options = new LoadOptions(Math.Max(1, run.Request.Jobs), run.Request.NoOwner, run.Request.NoPrivileges)
         {
             OnPhase = message => { run.Log?.Info(message); run.OnPhase?.Invoke(message); },
-            Copy = copy,
+            PendingCopy = copy,
         };
-        if (copy?.Path is { } copyPath)
-            run.Log?.Info($"restoring from the decompressed copy {copyPath} with {options.Jobs} jobs");
         var warnings = await loader.LoadAsync(run.Store.PathOf(run.Manifest.Archive.Name), run.Manifest, staging, options, run.Tools, run.Facts.Version.Major, ct);
         run.Warnings.AddRange(warnings);
 

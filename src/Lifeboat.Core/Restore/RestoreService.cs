@@ -24,7 +24,7 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         var manifest = entry.Manifest!;
         onPhase?.Invoke($"checking {entry.Stem}");
         // The decompressed copy for pg_restore --jobs is made while the checksums and the server are checked (it only
-        // reads the backup); it is removed when anything fails, and after the restore.
+        // reads the backup), and while the schema is restored; it is removed when anything fails, and after the restore.
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var copyTask = new ArchiveLoader(request.Connection, null)
             .PrepareAsync(store.PathOf(manifest.Archive.Name), manifest, Math.Max(1, request.Jobs), onPhase, copyCancel.Token);
@@ -61,7 +61,7 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         var run = new Run(request, settings, maintenance, store, entry, manifest, tools, facts, log, onPhase);
         try
         {
-            var outcome = await RestoreIntoStagingAsync(run, staging, await copy.GetAsync(), ct);
+            var outcome = await RestoreIntoStagingAsync(run, staging, copy.GetAsync(), ct);
             string? safety = null;
             if (summary.TargetExists && request.SafetyBackup)
                 safety = await SafetyBackupAsync(run, target, ct);
