@@ -220,6 +220,42 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
     }
 
     [Fact]
+    public async Task The_owner_of_a_database_backs_it_up_with_its_roles_without_being_a_superuser()
+    {
+        var server = cluster.Server;
+        using var folder = BackupFolder.Create();
+        var suffix = Suffix();
+        var (owner, reader, db) = ($"plainapp_{suffix}", $"plainread_{suffix}", $"plain_{suffix}");
+        await ExecEach(server, "postgres", $"""
+            CREATE ROLE {owner} LOGIN CREATEDB PASSWORD 'pw-{suffix}';
+            CREATE ROLE {reader} NOLOGIN;
+            CREATE DATABASE {db} OWNER {owner};
+            GRANT CONNECT ON DATABASE {db} TO {reader};
+            """);
+        try
+        {
+            var asOwner = server.ClientEnvironment(db);
+            asOwner["PGUSER"] = owner;
+            asOwner["PGPASSWORD"] = $"pw-{suffix}";
+
+            var backup = await LifeboatCli.RunAsync(["backup", "-d", db, "--backup-dir", folder.Path], asOwner, timeout: Timeout);
+
+            Assert.True(backup.ExitCode == 0, backup.ToString());
+            var manifest = folder.SingleManifest();
+            Assert.False((bool)manifest["rolePasswordsIncluded"]!);
+            Assert.Equal(owner, (string?)manifest["databaseProperties"]!["owner"]);
+            var roles = File.ReadAllText(folder.SingleFileEndingWith(".roles.sql"));
+            Assert.Contains($"CREATE ROLE \"{owner}\" WITH NOSUPERUSER INHERIT NOCREATEROLE CREATEDB LOGIN", roles);
+            Assert.Contains($"CREATE ROLE \"{reader}\"", roles);
+            Assert.DoesNotContain("PASSWORD", roles);
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
     public async Task Role_passwords_need_a_superuser_and_come_back_with_the_backup()
     {
         var server = cluster.Server;
