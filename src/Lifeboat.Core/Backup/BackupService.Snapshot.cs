@@ -190,12 +190,11 @@ public sealed partial class BackupService
     {
         var path = await archive.HandOver();
         ToolResult result;
-        using (var watch = ReportGrowth(run, path))
+        using (ReportGrowth(run, path))
             result = await DumpAndCompressAsync(run, args, fifo, zstd, path, ct);
         EnsureDumped(run, result);
-        await using var written = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        var sha256 = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(written, ct));
-        return Archived(run, archive, written.Length, sha256);
+        var (bytes, sha256) = await FileHash.Sha256Async(path, ct);
+        return Archived(run, archive, bytes, sha256);
     }
 
     /// <summary>The progress display, for a file that another program writes: its size, polled.</summary>

@@ -12,34 +12,20 @@ public sealed class ToolLocator(string? pgBin)
 {
     private readonly Dictionary<string, PgVersion?> _versions = new();
 
+    /// <summary>Reads the versions of every candidate for <paramref name="name"/> ahead of <see cref="FindAsync"/>; never fails.</summary>
+    public async Task DiscoverAsync(string name, CancellationToken ct)
+    {
+        try { await FoundAsync(name, ct); }
+        catch (OperationCanceledException) { }
+    }
+
     /// <summary>
     /// The tool with the smallest major version at least <paramref name="minimumMajor"/>: a pg_dump much newer
     /// than the server writes SQL the server may not accept (pg_dump 17's transaction_timeout on 15).
     /// </summary>
-    /// <summary>Reads the versions of every candidate for <paramref name="name"/> ahead of <see cref="FindAsync"/>; never fails.</summary>
-    public async Task DiscoverAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            foreach (var path in Candidates(name).Distinct(StringComparer.Ordinal))
-            {
-                if (pgBin is not null || !IsDebianWrapper(path))
-                    await VersionOfAsync(path, ct);
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
     public async Task<PgTool> FindAsync(string name, int minimumMajor, CancellationToken ct)
     {
-        var found = new List<PgTool>();
-        foreach (var path in Candidates(name).Distinct(StringComparer.Ordinal))
-        {
-            if (pgBin is null && IsDebianWrapper(path))
-                continue;
-            if (await VersionOfAsync(path, ct) is { } version)
-                found.Add(new PgTool(name, path, version));
-        }
+        var found = await FoundAsync(name, ct);
         var fitting = found.Where(t => t.Version.Major >= minimumMajor).OrderBy(t => t.Version.Major).ThenByDescending(t => t.Version.Minor).FirstOrDefault();
         if (fitting is not null)
             return fitting;
@@ -53,6 +39,20 @@ public sealed class ToolLocator(string? pgBin)
         throw new LifeboatException($"{name} is too old for this server: found {versions}; version {minimumMajor} or newer is needed",
             $"install the PostgreSQL {minimumMajor} client (Debian: apt-get install postgresql-client-{minimumMajor}) or point --pg-bin at its bin folder",
             ExitCodes.Tool);
+    }
+
+    /// <summary>Every candidate that runs and says its version (read once per path, then cached).</summary>
+    private async Task<List<PgTool>> FoundAsync(string name, CancellationToken ct)
+    {
+        var found = new List<PgTool>();
+        foreach (var path in Candidates(name).Distinct(StringComparer.Ordinal))
+        {
+            if (pgBin is null && IsDebianWrapper(path))
+                continue;
+            if (await VersionOfAsync(path, ct) is { } version)
+                found.Add(new PgTool(name, path, version));
+        }
+        return found;
     }
 
     /// <summary>

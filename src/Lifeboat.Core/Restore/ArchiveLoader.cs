@@ -92,7 +92,7 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         finally
         {
             if (ownCopy)
-                DeleteTemp(tempArchive!);
+                CopyLocations.Remove(tempArchive!);
         }
     }
 
@@ -150,44 +150,34 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
     private async Task<string?> TryDecompressCopyAsync(string archivePath, int jobs, Action<string>? onPhase, CancellationToken ct)
     {
         CopyLocations.RemoveStale(archivePath);
-        foreach (var folder in CopyLocations.For(archivePath))
+        // In a private 0700 folder: zstd creates its output with the umask's permissions.
+        var temp = CopyLocations.CopyPath(archivePath);
+        var folder = Path.GetDirectoryName(temp)!;
+        try
         {
-            // In a private 0700 folder: zstd creates its output with the umask's permissions.
-            var temp = Path.Combine(folder, Path.GetFileName(archivePath) + ".tmp");
-            try
-            {
-                if (OperatingSystem.IsWindows())
-                    Directory.CreateDirectory(folder);
-                else
-                    Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                onPhase?.Invoke($"decompressing to {temp} so that pg_restore can run {jobs} jobs (a temporary copy, removed after)");
-                await DecompressToFileAsync(archivePath, Compression.Zstd, temp, ct);
-                var patched = PatchOffsets(temp);
-                log?.Info(patched >= 0 ? $"wrote the data offsets of {patched} entries into the copy's table of contents (pg_restore --jobs needs no scan)"
-                    : "archive version not known to the offset writer: pg_restore will scan for its data blocks");
-                return temp;
-            }
-            catch (Exception e) when (e is UnauthorizedAccessException || (e is LifeboatException { ExitCode: ExitCodes.DiskFull }) || (e is IOException && !File.Exists(temp)))
-            {
-                DeleteTemp(temp);
-                log?.Warn($"cannot write a decompressed copy in {folder} ({e.Message})");
-            }
-            catch
-            {
-                DeleteTemp(temp);
-                throw;
-            }
+            if (OperatingSystem.IsWindows())
+                Directory.CreateDirectory(folder);
+            else
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            onPhase?.Invoke($"decompressing to {temp} so that pg_restore can run {jobs} jobs (a temporary copy, removed after)");
+            await DecompressToFileAsync(archivePath, Compression.Zstd, temp, ct);
+            var patched = PatchOffsets(temp);
+            log?.Info(patched >= 0 ? $"wrote the data offsets of {patched} entries into the copy's table of contents (pg_restore --jobs needs no scan)"
+                : "archive version not known to the offset writer: pg_restore will scan for its data blocks");
+            return temp;
         }
-        log?.Warn("no place could take a decompressed copy: restoring from a stream with one job");
-        onPhase?.Invoke("no place can take a decompressed copy: streaming into pg_restore with one job");
-        return null;
-    }
-
-    internal static void DeleteTemp(string temp)
-    {
-        try { Directory.Delete(Path.GetDirectoryName(temp)!, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is LifeboatException { ExitCode: ExitCodes.DiskFull }) || (e is IOException && !File.Exists(temp)))
+        {
+            CopyLocations.Remove(temp);
+            log?.Warn($"cannot write a decompressed copy beside the backup ({e.Message}): restoring from a stream with one job");
+            onPhase?.Invoke("the backup folder cannot take a decompressed copy: streaming into pg_restore with one job");
+            return null;
+        }
+        catch
+        {
+            CopyLocations.Remove(temp);
+            throw;
+        }
     }
 
     private static int PatchOffsets(string path)
@@ -249,7 +239,7 @@ public sealed class DecompressedCopy(string? path) : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         if (Path is not null)
-            ArchiveLoader.DeleteTemp(Path);
+            CopyLocations.Remove(Path);
         return ValueTask.CompletedTask;
     }
 }

@@ -12,8 +12,17 @@ public static class CopyLocations
 
     private static string OurPrefix => $"{Prefix}{Environment.MachineName}-";
 
-    public static IReadOnlyList<string> For(string archivePath) =>
-        [Path.Combine(Path.GetDirectoryName(archivePath)!, OurPrefix + Environment.ProcessId)];
+    /// <summary>The copy's path, in this process's folder beside the archive (created by the caller).</summary>
+    public static string CopyPath(string archivePath) =>
+        Path.Combine(Path.GetDirectoryName(archivePath)!, OurPrefix + Environment.ProcessId, Path.GetFileName(archivePath) + ".tmp");
+
+    /// <summary>Removes a copy and its private folder; never fails.</summary>
+    public static void Remove(string copyPath)
+    {
+        try { Directory.Delete(Path.GetDirectoryName(copyPath)!, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 
     /// <summary>Removes copies left by restores that were killed (their process is gone); never fails.</summary>
     public static void RemoveStale(string archivePath)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Lifeboat.Core.Errors;
 using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Storage;
@@ -25,8 +24,7 @@ public static class IntegrityCheck
                 problems.Add($"{file.Name} has {size} bytes, the manifest says {file.SizeBytes} (truncated or changed)");
                 continue;
             }
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
-            var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+            var (_, hash) = await FileHash.Sha256Async(path, ct);
             if (hash != file.Sha256)
                 problems.Add($"{file.Name} has SHA-256 {hash[..12]}…, the manifest says {file.Sha256[..12]}… (corrupted)");
         }

@@ -125,17 +125,7 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         await ws.AddMarkerAsync("current");
         var before = await ws.FingerprintAsync();
         // A psql that gets the first 3 MB of the script (schema and part of the data), then the input ends mid-COPY.
-        var bin = Path.Combine(ws.BackupDir, "fake-bin");
-        Directory.CreateDirectory(bin);
-        var script = Path.Combine(bin, "psql");
-        await File.WriteAllTextAsync(script, $"""
-            #!/bin/sh
-            real='{Path.Combine(Server.BinDirectory, "psql")}'
-            case "$1" in --version|-V) exec "$real" "$@" ;; esac
-            head -c 3000000 | "$real" "$@"
-
-            """.Replace("\r\n", "\n", StringComparison.Ordinal));
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var bin = await FakeToolAsync(ws, "psql", """head -c 3000000 | "$real" "$@" """);
 
         var result = await ws.RestoreAsync("--latest", "--force", "--no-safety-backup", "--pg-bin", bin);
 
@@ -154,20 +144,11 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         await ws.AddMarkerAsync("current");
         var before = await ws.FingerprintAsync();
         // A pg_restore that creates the schema and loads the data, then dies before the indexes and constraints.
-        var bin = Path.Combine(ws.BackupDir, "fake-bin");
-        Directory.CreateDirectory(bin);
-        var script = Path.Combine(bin, "pg_restore");
-        await File.WriteAllTextAsync(script, $"""
-            #!/bin/sh
-            real='{Path.Combine(Server.BinDirectory, "pg_restore")}'
-            case "$1" in --version|-V) exec "$real" "$@" ;; esac
+        var bin = await FakeToolAsync(ws, "pg_restore", """
             "$real" --section=pre-data --section=data "$@"
             echo "pg_restore: error: could not read from input file: end of file" >&2
             exit 1
-
-            """.Replace("\r\n", "\n", StringComparison.Ordinal));
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            """);
 
         var result = await ws.RestoreAsync("--latest", "--force", "--no-safety-backup", "--pg-bin", bin);
 
@@ -237,6 +218,21 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         Assert.Contains("--latest", error);
         Assert.Contains("--file", error);
         await AssertUnchangedAsync(ws, before);
+    }
+
+    /// <summary>
+    /// A folder for --pg-bin with a shell script in place of <paramref name="tool"/>: it answers --version as the real
+    /// one, and otherwise runs <paramref name="body"/>, in which $real is the real program.
+    /// </summary>
+    async Task<string> FakeToolAsync(RestoreWorkspace ws, string tool, string body)
+    {
+        var bin = Path.Combine(ws.BackupDir, "fake-bin");
+        Directory.CreateDirectory(bin);
+        var script = Path.Combine(bin, tool);
+        await File.WriteAllTextAsync(script,
+            $"#!/bin/sh\nreal='{Path.Combine(Server.BinDirectory, tool)}'\ncase \"$1\" in --version|-V) exec \"$real\" \"$@\" ;; esac\n{body}\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return bin;
     }
 
     /// <summary>stderr is exactly one line "error: … — hint".</summary>
