@@ -31,7 +31,7 @@ public sealed partial class BackupService
         SnapshotFacts inSnapshot;
         try
         {
-            inSnapshot = await ReadSnapshotFactsAsync(run, catalog, ct, tables =>
+            inSnapshot = await ReadSnapshotFactsAsync(run, catalog, countRows: !CountsFromArchive(run.Request), ct, tables =>
                 migrationsTask = WriteMigrationsAsync(run, snapshot, MigrationTables.Find(tables), migrationsFile, ct)!);
         }
         catch
@@ -40,17 +40,18 @@ public sealed partial class BackupService
             await IgnoreFailure(migrationsTask);
             throw;
         }
-        ManifestFile archiveFile;
+        DumpedArchive dumped;
         try
         {
-            archiveFile = await dumpTask;
+            dumped = await dumpTask;
         }
         finally
         {
             await IgnoreFailure(migrationsTask);
         }
-        var (tables, extensions, migration, properties, roles, passwords, counts) = inSnapshot;
-        run.Log.Info($"counted rows of {counts.Count} tables: {counts.Sum(t => t.Rows)} rows");
+        var (tables, extensions, migration, properties, roles, passwords, counted) = inSnapshot;
+        var counts = counted ?? await RowsOfAsync(catalog, tables, dumped.Rows, ct);
+        run.Log.Info($"counted rows of {counts.Count} tables{(counted is null && dumped.Rows is not null ? " in the archive" : "")}: {counts.Sum(t => t.Rows)} rows");
 
         var sidecars = new List<ManifestFile> { (await migrationsTask)! };
         await using var rolesFile = run.Store.Create(stem + BackupNaming.RolesExtension);
@@ -78,7 +79,7 @@ public sealed partial class BackupService
             DurationSeconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
             Format = run.Request.Format.ToString().ToLowerInvariant(),
             Compression = run.Request.Compression.ToString().ToLowerInvariant(),
-            Archive = archiveFile,
+            Archive = dumped.File,
             Sidecars = sidecars,
             LogFile = stem + BackupNaming.LogExtension,
             DatabaseSizeBytes = facts.DatabaseSizeBytes,
@@ -93,9 +94,10 @@ public sealed partial class BackupService
     }
 
     private sealed record SnapshotFacts(IReadOnlyList<(string Schema, string Name)> Tables, IReadOnlyList<ExtensionInfo> Extensions, MigrationInfo? Migration,
-        DatabaseProperties Properties, IReadOnlyList<RoleDefinition> Roles, IReadOnlyDictionary<string, string> Passwords, IReadOnlyList<TableRows> Counts);
+        DatabaseProperties Properties, IReadOnlyList<RoleDefinition> Roles, IReadOnlyDictionary<string, string> Passwords, IReadOnlyList<TableRows>? Counts);
 
-    private static async Task<SnapshotFacts> ReadSnapshotFactsAsync(Run run, CatalogReader catalog, CancellationToken ct,
+    /// <param name="countRows">Count with SQL in the snapshot, while pg_dump streams; otherwise the archive's rows are counted as it passes through us.</param>
+    private static async Task<SnapshotFacts> ReadSnapshotFactsAsync(Run run, CatalogReader catalog, bool countRows, CancellationToken ct,
         Action<IReadOnlyList<(string Schema, string Name)>> onTables)
     {
         var tables = await catalog.UserTablesAsync(ct);
@@ -105,8 +107,20 @@ public sealed partial class BackupService
         var properties = await catalog.DatabasePropertiesAsync(ct);
         var roles = await catalog.ReferencedRolesAsync(ct);
         var passwords = run.Request.IncludeRolePasswords ? await ReadPasswordsAsync(catalog, roles, ct) : new Dictionary<string, string>();
-        var counts = await catalog.CountRowsAsync(tables, ct);
+        var counts = countRows ? await catalog.CountRowsAsync(tables, ct) : null;
         return new SnapshotFacts(tables, extensions, migration, properties, roles, passwords, counts);
+    }
+
+    /// <summary>
+    /// Each table's rows as the archive holds them. A table without a data block there (a partitioned table, whose rows
+    /// are its partitions'), or every table when the archive could not be read, is counted with SQL, still in the snapshot.
+    /// </summary>
+    private static async Task<IReadOnlyList<TableRows>> RowsOfAsync(CatalogReader catalog, IReadOnlyList<(string Schema, string Name)> tables,
+        IReadOnlyDictionary<(string Schema, string Table), long>? archived, CancellationToken ct)
+    {
+        var counted = (await catalog.CountRowsAsync(tables.Where(t => archived is null || !archived.ContainsKey(t)), ct))
+            .ToDictionary(t => (t.Schema, t.Name));
+        return tables.Select(t => archived is not null && archived.TryGetValue(t, out var rows) ? new TableRows(t.Schema, t.Name, rows) : counted[t]).ToList();
     }
 
     private static async Task<IReadOnlyDictionary<string, string>> ReadPasswordsAsync(CatalogReader catalog, IReadOnlyList<RoleDefinition> roles, CancellationToken ct)
@@ -122,19 +136,32 @@ public sealed partial class BackupService
         }
     }
 
-    private static async Task<ManifestFile> DumpArchiveAsync(Run run, string snapshot, PendingFile archive, CancellationToken ct)
+    /// <summary>The rows of each table, as read from the archive while it streamed by; null when they were not (see <see cref="ArchiveRowCounter"/>).</summary>
+    private sealed record DumpedArchive(ManifestFile File, IReadOnlyDictionary<(string Schema, string Table), long>? Rows);
+
+    /// <summary>The custom format without pg_dump's own compression passes through us, so its rows are counted on the way.</summary>
+    private static bool CountsFromArchive(BackupRequest request) => request.Format == BackupFormat.Custom && request.Compression != Compression.Gzip;
+
+    private static async Task<DumpedArchive> DumpArchiveAsync(Run run, string snapshot, PendingFile archive, CancellationToken ct)
     {
         var request = run.Request;
         var args = new List<string> { "--verbose", "--no-password", $"--snapshot={snapshot}", $"--lock-wait-timeout={LockWaitSeconds}s" };
         if (request.Format == BackupFormat.Custom)
         {
             args.Add("--format=custom");
-            // zstd and none: pg_dump writes uncompressed and we compress in-process; gzip: pg_dump's own.
+            // zstd and none: pg_dump writes uncompressed and we compress (and count rows); gzip: pg_dump's own.
             args.Add(request.Compression == Compression.Gzip ? "--compress=6" : "--compress=0");
         }
         else
         {
             args.AddRange(["--format=plain", "--clean", "--if-exists"]);
+        }
+
+        run.Progress?.Report(new BackupProgress("dumping", 0));
+        if (CountsFromArchive(request) && request.Compression == Compression.Zstd && ExternalZstd.Path is { } zstd)
+        {
+            run.Log.Info($"compressing with {zstd}, which writes the archive; rows counted as the dump streams through");
+            return await DumpThroughZstdAsync(run, args, zstd, archive, ct);
         }
 
         var weCompress = request.Format == BackupFormat.Plain || request.Compression == Compression.Zstd;
@@ -146,24 +173,50 @@ public sealed partial class BackupService
             lastReport = written;
             run.Progress?.Report(new BackupProgress("dumping", written));
         });
+        IReadOnlyDictionary<(string, string), long>? rows = null;
         ToolResult result;
-        run.Progress?.Report(new BackupProgress("dumping", 0));
-        if (weCompress && request.Compression == Compression.Zstd && ExternalZstd.Path is { } zstd)
+        await using (var compressor = CompressionStreams.Compress(hashing, weCompress ? request.Compression : Compression.None))
         {
-            using var fifo = DumpFifo.TryCreate();
-            run.Log.Info($"compressing with {zstd}{(fifo is null ? "" : ", fed by pg_dump through a named pipe, writing the archive itself")}");
-            if (fifo is not null)
-                return await DumpThroughFifoAsync(run, args, fifo, zstd, archive, ct);
-            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, ExternalZstd.CompressInto(zstd, hashing));
-        }
-        else
-        {
-            await using var compressor = CompressionStreams.Compress(hashing, weCompress ? request.Compression : Compression.None);
-            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, PipeTarget.ToStream(compressor));
+            result = CountsFromArchive(request)
+                ? await DumpIntoAsync(run, args, (dump, _) => Task.Run(() => rows = ArchiveRowCounter.Copy(dump, compressor)), ct)
+                : await DumpIntoAsync(run, args, (dump, token) => dump.CopyToAsync(compressor, 1 << 20, token), ct);
         }
         await hashing.FlushAsync(ct);
         EnsureDumped(run, result);
-        return Archived(run, archive, hashing.BytesWritten, hashing.HashHex());
+        return new DumpedArchive(Archived(run, archive, hashing.BytesWritten, hashing.HashHex()), rows);
+    }
+
+    /// <summary>
+    /// pg_dump, its output read by <paramref name="consume"/>. A reader that fails (a full disk, zstd gone) stops pg_dump,
+    /// which would otherwise wait for it forever, and its failure is the one reported.
+    /// </summary>
+    private static async Task<ToolResult> DumpIntoAsync(Run run, List<string> args, Func<Stream, CancellationToken, Task> consume, CancellationToken ct)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Exception? readerFailure = null;
+        var stdout = PipeTarget.Create(async (dump, _) =>
+        {
+            try
+            {
+                await consume(dump, both.Token);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                readerFailure = e;
+                await both.CancelAsync();
+            }
+        });
+        ToolResult? result = null;
+        try
+        {
+            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, both.Token, stdout);
+        }
+        catch (OperationCanceledException) when (readerFailure is not null)
+        {
+        }
+        if (readerFailure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readerFailure);
+        return result!;
     }
 
     private static void EnsureDumped(Run run, ToolResult result)
@@ -183,18 +236,47 @@ public sealed partial class BackupService
     }
 
     /// <summary>
-    /// pg_dump writes the named pipe, zstd reads it and writes to us: whichever of the two fails first stops the
-    /// other (a reader that is gone would leave pg_dump waiting for one forever).
+    /// pg_dump's output passes through us (counting rows) into zstd, which writes the archive itself: the compressed
+    /// bytes need not come back through this process. Whichever of the two programs fails first stops the other
+    /// (a reader that is gone would leave pg_dump waiting for one forever).
     /// </summary>
-    private static async Task<ManifestFile> DumpThroughFifoAsync(Run run, List<string> args, DumpFifo fifo, string zstd, PendingFile archive, CancellationToken ct)
+    private static async Task<DumpedArchive> DumpThroughZstdAsync(Run run, List<string> args, string zstd, PendingFile archive, CancellationToken ct)
     {
         var path = await archive.HandOver();
-        ToolResult result;
-        using (ReportGrowth(run, path))
-            result = await DumpAndCompressAsync(run, args, fifo, zstd, path, ct);
-        EnsureDumped(run, result);
-        var (bytes, sha256) = await FileHash.Sha256Async(path, ct);
-        return Archived(run, archive, bytes, sha256);
+        File.Delete(path); // zstd creates it afresh, and the hash follows that file from its first byte
+        IReadOnlyDictionary<(string, string), long>? rows = null;
+        var zstdEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hash = FileHash.Sha256WhileWrittenAsync(path, zstdEnded.Task, stopHashing.Token);
+        try
+        {
+            ToolResult result;
+            using (ReportGrowth(run, path))
+            {
+                result = await DumpIntoAsync(run, [.. args, "--no-sync"], async (dump, token) =>
+                {
+                    try
+                    {
+                        await ExternalZstd.CompressToFileAsync(zstd, input => Task.Run(() => rows = ArchiveRowCounter.Copy(dump, input)), path, token);
+                    }
+                    finally
+                    {
+                        zstdEnded.TrySetResult();
+                    }
+                }, ct);
+            }
+            EnsureDumped(run, result);
+            var (bytes, sha256) = await hash;
+            return new DumpedArchive(Archived(run, archive, bytes, sha256), rows);
+        }
+        finally
+        {
+            if (!hash.IsCompleted)
+            {
+                await stopHashing.CancelAsync();
+                await IgnoreFailure(hash);
+            }
+        }
     }
 
     /// <summary>The progress display, for a file that another program writes: its size, polled.</summary>
@@ -203,34 +285,6 @@ public sealed partial class BackupService
         try { run.Progress.Report(new BackupProgress("dumping", new FileInfo(path).Length)); }
         catch (IOException) { }
     }, null, 250, 250);
-
-    private static async Task<ToolResult> DumpAndCompressAsync(Run run, List<string> args, DumpFifo fifo, string zstd, string output, CancellationToken ct)
-    {
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        // --no-sync: pg_dump cannot fsync a pipe; our own file is fsynced when it is committed.
-        var dumpTask = ToolRunner.RunAsync(run.PgDump, [.. args, "--no-sync", $"--file={fifo.Path}"], run.Settings, null, both.Token);
-        var zstdTask = ExternalZstd.CompressFileAsync(zstd, fifo.Path, output, both.Token);
-        var first = await Task.WhenAny(dumpTask, zstdTask);
-        if (first == zstdTask && (zstdTask.IsFaulted || zstdTask.IsCanceled))
-            await both.CancelAsync();
-        try
-        {
-            var result = await dumpTask;
-            if (!result.Succeeded)
-                await both.CancelAsync();
-            await zstdTask;
-            return result;
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested && zstdTask.IsFaulted)
-        {
-            await zstdTask; // the real failure is zstd's
-            throw;
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested && dumpTask.IsCompletedSuccessfully)
-        {
-            return dumpTask.Result; // pg_dump failed and zstd was stopped: report pg_dump
-        }
-    }
 
     /// <summary>The migration history tables on their own (schema and rows as INSERTs), as the seed saved Alembic's.</summary>
     private static async Task<ManifestFile> WriteMigrationsAsync(Run run, string snapshot, IReadOnlyList<(string Tool, string Schema, string Table)> tables,

@@ -42,12 +42,16 @@ public sealed partial class CatalogReader(NpgsqlConnection connection, bool inTr
     }
 
     /// <summary>Exact row counts, one round trip per table so a long count can be cancelled between tables.</summary>
+    /// <summary>
+    /// Each table's own rows (ONLY: not those of its partitions or inheritance children, which are tables of their own
+    /// here), exactly what pg_dump writes for it: so the backup's counts can be read from its archive.
+    /// </summary>
     public async Task<IReadOnlyList<TableRows>> CountRowsAsync(IEnumerable<(string Schema, string Name)> tables, CancellationToken ct)
     {
         var counts = new List<TableRows>();
         foreach (var (schema, name) in tables)
         {
-            await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {Sql.Ident(schema)}.{Sql.Ident(name)}", connection);
+            await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM ONLY {Sql.Ident(schema)}.{Sql.Ident(name)}", connection);
             var rows = (long)(await cmd.ExecuteScalarAsync(ct))!;
             counts.Add(new TableRows(schema, name, rows));
         }

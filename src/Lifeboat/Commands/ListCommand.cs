@@ -27,7 +27,7 @@ public static class ListCommand
             store.EnsureReadable();
             var entries = BackupCatalog.Scan(store, parse.GetValue(dbname));
             if (parse.GetValue(json))
-                System.Console.Out.WriteLine(JsonSerializer.Serialize(entries.Select(e => ToJson(store, e)), ManifestSerializer.Options));
+                System.Console.Out.WriteLine(JsonSerializer.Serialize(entries.Select(e => ToJson(store, e)).ToList(), CliJson.Default.ListEntryJsonArray));
             else
                 WriteTable(Terminal.Instance.Out, store, entries);
             return Task.FromResult(0);
@@ -35,26 +35,24 @@ public static class ListCommand
         return command;
     }
 
-    private static object ToJson(LocalFolderStore store, CatalogEntry e)
+    private static ListEntryJson ToJson(LocalFolderStore store, CatalogEntry e)
     {
         var m = e.Manifest;
-        return new
-        {
-            path = store.PathOf(m?.Archive.Name ?? e.Files[0]),
-            stem = e.Stem,
-            database = e.Database,
-            state = e.State.ToString().ToLowerInvariant(),
-            createdAt = e.CreatedAt,
-            sizeBytes = m?.Archive.SizeBytes ?? e.Files.Sum(f => new FileInfo(store.PathOf(f)).Length),
-            sha256 = m?.Archive.Sha256,
-            format = m?.Format,
-            compression = m?.Compression,
-            label = m?.Label,
-            migrationVersion = m?.Migration?.Version,
-            tableCount = m?.TableCount,
-            verified = m?.Verification is { } v ? new { passed = v.Passed, at = v.At, deep = v.Deep, summary = v.Summary } : null,
-            files = e.Files,
-        };
+        return new ListEntryJson(
+            Path: store.PathOf(m?.Archive.Name ?? e.Files[0]),
+            Stem: e.Stem,
+            Database: e.Database,
+            State: e.State.ToString().ToLowerInvariant(),
+            CreatedAt: e.CreatedAt,
+            SizeBytes: m?.Archive.SizeBytes ?? e.Files.Sum(f => new FileInfo(store.PathOf(f)).Length),
+            Sha256: m?.Archive.Sha256,
+            Format: m?.Format,
+            Compression: m?.Compression,
+            Label: m?.Label,
+            MigrationVersion: m?.Migration?.Version,
+            TableCount: m?.TableCount,
+            Verified: m?.Verification,
+            Files: e.Files);
     }
 
     private static void WriteTable(IAnsiConsole console, LocalFolderStore store, IReadOnlyList<CatalogEntry> entries)

@@ -29,19 +29,18 @@ public static class StatusCommand
             var status = await DatabaseStatus.ReadAsync(connection.Resolve(parse), store, terminal.PasswordPrompt, ct);
             if (parse.GetValue(json))
             {
-                System.Console.Out.WriteLine(JsonSerializer.Serialize(new
-                {
-                    database = status.Database,
-                    sizeBytes = status.SizeBytes,
-                    migrationVersion = status.MigrationVersion,
-                    serverProblem = status.ServerProblem,
-                    newestBackup = status.NewestBackup is { } n ? new { path = store.PathOf(n.ArchiveName!), createdAt = n.CreatedAt, ageSeconds = (long)(DateTimeOffset.Now - n.CreatedAt).TotalSeconds } : null,
-                    backupCount = status.BackupCount,
-                    backupBytes = status.BackupBytes,
-                    incompleteCount = status.IncompleteCount,
-                    freeBytes = status.FreeBytes,
-                    newestVerification = status.NewestVerified?.Manifest?.Verification,
-                }, ManifestSerializer.Options));
+                System.Console.Out.WriteLine(JsonSerializer.Serialize(new StatusJson(
+                    Database: status.Database,
+                    SizeBytes: status.SizeBytes,
+                    MigrationVersion: status.MigrationVersion,
+                    ServerProblem: status.ServerProblem,
+                    NewestBackup: status.NewestBackup is { } n
+                        ? new NewestBackupJson(store.PathOf(n.ArchiveName!), n.CreatedAt, (long)(DateTimeOffset.Now - n.CreatedAt).TotalSeconds) : null,
+                    BackupCount: status.BackupCount,
+                    BackupBytes: status.BackupBytes,
+                    IncompleteCount: status.IncompleteCount,
+                    FreeBytes: status.FreeBytes,
+                    NewestVerification: status.NewestVerified?.Manifest?.Verification), CliJson.Default.StatusJson));
                 return 0;
             }
             Write(terminal.Out, store, status);

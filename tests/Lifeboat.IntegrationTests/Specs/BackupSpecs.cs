@@ -178,6 +178,66 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Row_counts_read_from_the_archive_match_the_tables_even_for_values_that_look_like_line_ends_and_end_markers()
+    {
+        // Arrange: values with newlines, backslashes and COPY's end marker "\." inside; a table without columns (each of
+        // its rows is an empty line in COPY); an empty table; a partitioned table and an inheritance parent, whose own
+        // rows (ONLY) are what the archive holds for them.
+        var database = await Server.CreateEmptyDatabaseAsync("tricky");
+        await Server.ExecuteAsync(database, """
+            CREATE TABLE tricky (id int PRIMARY KEY, body text);
+            INSERT INTO tricky VALUES (1, E'line one\nline two'), (2, E'\\.'), (3, E'\\.\n\\.\n\n'), (4, '.'), (5, NULL), (6, E'\r\n\t');
+            INSERT INTO tricky SELECT i, repeat(E'x\n', i % 7) FROM generate_series(7, 5000) i;
+            CREATE TABLE no_columns ();
+            INSERT INTO no_columns SELECT FROM generate_series(1, 42);
+            CREATE TABLE empty_table (id int);
+            CREATE TABLE measurements (at date NOT NULL, value int) PARTITION BY RANGE (at);
+            CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+            INSERT INTO measurements SELECT date '2025-06-01' + (i % 400), i FROM generate_series(1, 3000) i;
+            CREATE TABLE animals (name text);
+            CREATE TABLE dogs (breed text) INHERITS (animals);
+            INSERT INTO animals VALUES ('cat'), ('cow');
+            INSERT INTO dogs VALUES ('rex', 'collie'), ('fido', 'pug'), ('max', 'lab');
+            """);
+        using var folder = BackupFolder.Create();
+        var restored = $"{database}_restored";
+        try
+        {
+            // Act
+            var backup = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+            var restore = await LifeboatCli.RunAsync(["restore", "-d", database, "--backup-dir", folder.Path, "--latest", "--force", "--target-db", restored],
+                Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(backup);
+            var log = File.ReadAllText(folder.File(Assert.Single(folder.CompleteStems()) + ".log"));
+            Assert.Contains("in the archive", log, StringComparison.Ordinal); // counted from the stream, not by a second scan
+            var tables = folder.SingleManifest()["tables"]!.AsArray();
+            Assert.Equal(8, tables.Count);
+            foreach (var table in tables)
+            {
+                var (schema, name, rows) = ((string)table!["schema"]!, (string)table["name"]!, (long)table["rows"]!);
+                var own = await Server.ScalarAsync<long>(database, $"SELECT count(*) FROM ONLY \"{schema}\".\"{name}\"");
+                Assert.True(own == rows, $"{schema}.{name}: manifest says {rows}, the table has {own} rows of its own");
+            }
+            Assert.Equal(5000L, (long)tables.Single(t => (string?)t!["name"] == "tricky")!["rows"]!);
+            Assert.Equal(42L, (long)tables.Single(t => (string?)t!["name"] == "no_columns")!["rows"]!);
+            Assert.Equal(0L, (long)tables.Single(t => (string?)t!["name"] == "measurements")!["rows"]!);
+            Assert.Equal(2L, (long)tables.Single(t => (string?)t!["name"] == "animals")!["rows"]!);
+            CliAssert.Succeeded(restore);
+            Assert.Matches(@"verification\s+passed", restore.StdOut);
+            Assert.Equal(5, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM animals"));
+            Assert.Equal(3000, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM measurements"));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+            await Server.DropDatabaseAsync(restored);
+        }
+    }
+
+    [Fact]
     public async Task The_migration_history_file_holds_the_alembic_version()
     {
         // Arrange
