@@ -78,7 +78,7 @@ public static class ExternalTool
     {
         var command = new List<string> { "-u", user, "--", "env", $"HOME={home}", $"DOTNET_CLI_HOME={home}", "DOTNET_NOLOGO=1", "NO_COLOR=1", "TERM=dumb" };
         command.AddRange(env.Select(kv => $"{kv.Key}={kv.Value}"));
-        command.AddRange(["dotnet", LifeboatCli.DllPath]);
+        command.AddRange(LifeboatCli.Command);
         command.AddRange(args);
         return RunAsync(File.Exists("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser", command);
     }

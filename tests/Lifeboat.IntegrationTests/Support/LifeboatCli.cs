@@ -18,6 +18,14 @@ public static class LifeboatCli
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "lifeboat.dll");
 
+    /// <summary>
+    /// The command line that starts the CLI: <c>dotnet lifeboat.dll</c>, or the executable LIFEBOAT_TEST_EXE names (the
+    /// Native AOT build that README's install section and bench/run use: `LIFEBOAT_TEST_EXE=$PWD/.bench/app-aot/lifeboat scripts/test`).
+    /// </summary>
+    public static IReadOnlyList<string> Command => Environment.GetEnvironmentVariable("LIFEBOAT_TEST_EXE") is { Length: > 0 } exe
+        ? [exe]
+        : ["dotnet", DllPath];
+
     /// <summary>Runs to completion. Throws <see cref="TimeoutException"/> (after killing the process tree) on timeout.</summary>
     public static async Task<CliResult> RunAsync(
         IEnumerable<string> args,
@@ -48,8 +56,8 @@ public static class LifeboatCli
             WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
         };
         psi.ArgumentList.Add("--default-signal=INT");
-        psi.ArgumentList.Add("dotnet");
-        psi.ArgumentList.Add(DllPath);
+        foreach (var part in Command)
+            psi.ArgumentList.Add(part);
         foreach (var arg in args)
             psi.ArgumentList.Add(arg);
 
@@ -61,7 +69,7 @@ public static class LifeboatCli
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
             psi.Environment[key] = value;
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start lifeboat");
         var run = new CliProcess(process);
         // Always close stdin so a prompt reads EOF instead of hanging the test.
         try

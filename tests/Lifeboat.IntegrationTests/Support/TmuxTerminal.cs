@@ -29,7 +29,7 @@ public sealed class TmuxTerminal : IAsyncDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Any(dir => File.Exists(Path.Combine(dir, "tmux")));
 
-    /// <summary>Starts <c>dotnet lifeboat.dll ARGS</c> in a 200x50 terminal with <paramref name="env"/> set.</summary>
+    /// <summary>Starts lifeboat (<see cref="LifeboatCli.Command"/>) ARGS in a 200x50 terminal with <paramref name="env"/> set.</summary>
     public static async Task<TmuxTerminal> StartLifeboatAsync(IEnumerable<string> args, IDictionary<string, string> env)
     {
         var folder = Directory.CreateTempSubdirectory("lifeboat-tmux-").FullName;
@@ -40,7 +40,7 @@ public sealed class TmuxTerminal : IAsyncDisposable
             foreach (var (key, value) in env)
                 script.Append("export ").Append(key).Append('=').Append(Quote(value)).Append('\n');
             script.Append("cd ").Append(Quote(folder)).Append('\n');
-            script.Append("dotnet ").Append(Quote(LifeboatCli.DllPath));
+            script.Append(string.Join(' ', LifeboatCli.Command.Select(Quote)));
             foreach (var arg in args)
                 script.Append(' ').Append(Quote(arg));
             script.Append('\n');
