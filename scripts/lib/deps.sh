@@ -47,3 +47,15 @@ ensure_deps() {
         as_root useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash postgres
     fi
 }
+
+# Native AOT (bench/run and README's install for servers): the ILCompiler links with clang, and needs zlib's headers.
+ensure_native_aot_deps() {
+    local -a missing=()
+    command -v clang >/dev/null || missing+=(clang)
+    [[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+    if (( ${#missing[@]} > 0 )); then
+        echo "==> installing ${missing[*]} (Native AOT build)"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+}

@@ -13,6 +13,7 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
 {
     public async Task SwapAsync(string staging, string target, string old, bool targetExists, CancellationToken ct)
     {
+        await WaitForSessionsToEndAsync(staging, ct); // the restore's and the verification's, closed a moment ago
         if (!targetExists)
         {
             await ExecAsync($"ALTER DATABASE {Sql.Ident(staging)} RENAME TO {Sql.Ident(target)}", ct);
@@ -54,7 +55,10 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
                 terminate.Parameters.Add(new NpgsqlParameter { Value = target });
                 var ended = (long)(await terminate.ExecuteScalarAsync(ct))!;
                 if (ended > 0)
+                {
                     log?.Invoke($"ended {ended} sessions on {target}");
+                    await WaitForSessionsToEndAsync(target, ct);
+                }
             }
             await using var transaction = await maintenance.BeginTransactionAsync(ct);
             try
@@ -78,6 +82,20 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
                     $"'{target}' is unchanged; stop what holds it (pg_stat_activity, pg_prepared_xacts), give it longer with --swap-timeout, or use --target-db", ExitCodes.Failure, e);
             }
         }
+    }
+
+    /// <summary>
+    /// A session that has closed or was ended still counts until its server process has exited, and a RENAME that meets
+    /// one sleeps 100 ms before it looks again (PostgreSQL's CountOtherDBBackends): waiting here in 5 ms steps is faster.
+    /// Gives up quietly after a second: the RENAME then waits, or fails, as it would have.
+    /// </summary>
+    private async Task WaitForSessionsToEndAsync(string database, CancellationToken ct)
+    {
+        var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", maintenance);
+        count.Parameters.Add(new NpgsqlParameter { Value = database });
+        while ((long)(await count.ExecuteScalarAsync(ct))! > 0 && DateTime.UtcNow < giveUp)
+            await Task.Delay(5, ct);
     }
 
     private async Task ExecAsync(string sql, CancellationToken ct)
