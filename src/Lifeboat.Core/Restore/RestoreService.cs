@@ -29,10 +29,22 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         var copyTask = new ArchiveLoader(request.Connection, null)
             .PrepareAsync(store.PathOf(manifest.Archive.Name), manifest, Math.Max(1, request.Jobs), onPhase, copyCancel.Token);
         await using var copy = new CopyOwner(copyTask, copyCancel);
-        await IntegrityCheck.EnsureIntactAsync(store, manifest, entry.Stem, ct);
-
-        var settings = await PostgresConnector.AuthenticateAsync(request.Connection.WithDatabase(request.MaintenanceDatabase), passwordPrompt, ct);
-        await using var maintenance = await PostgresConnector.OpenAsync(settings, ct);
+        // The checksums are read while we log in (one login, kept as the maintenance connection); a damaged backup is
+        // still the first thing reported.
+        var intact = IntegrityCheck.EnsureIntactAsync(store, manifest, entry.Stem, ct);
+        var connecting = PostgresConnector.ConnectAsync(request.Connection.WithDatabase(request.MaintenanceDatabase), passwordPrompt, ct);
+        try
+        {
+            await intact;
+        }
+        catch
+        {
+            try { await (await connecting).Connection.DisposeAsync(); }
+            catch (Exception) { /* the damaged backup is the error to report */ }
+            throw;
+        }
+        var (settings, opened) = await connecting;
+        await using var maintenance = opened;
         var facts = await new CatalogReader(maintenance).ServerFactsAsync(ct);
         var tools = new ToolLocator(request.PgBin);
         var target = request.Target;
