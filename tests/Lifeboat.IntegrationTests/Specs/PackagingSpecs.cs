@@ -6,16 +6,6 @@ namespace Lifeboat.IntegrationTests.Specs;
 /// <summary>The README's install: `dotnet pack` then `dotnet tool install` gives a working `lifeboat` command.</summary>
 public sealed class PackagingSpecs
 {
-    static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("the repository root (Lifeboat.slnx) was not found above " + AppContext.BaseDirectory);
-    }
-
     [Fact]
     public async Task The_packed_tool_installs_as_a_lifeboat_command_that_runs()
     {
@@ -25,7 +15,7 @@ public sealed class PackagingSpecs
             var packages = Path.Combine(work.FullName, "nupkg");
             var tools = Path.Combine(work.FullName, "tools");
             // --no-build: scripts/test built the solution in Release just before.
-            var pack = await ExternalTool.RunAsync("dotnet", ["pack", Path.Combine(RepoRoot(), "src", "Lifeboat"), "-c", "Release", "--no-build", "-o", packages, "--nologo"],
+            var pack = await ExternalTool.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root(), "src", "Lifeboat"), "-c", "Release", "--no-build", "-o", packages, "--nologo"],
                 timeout: TimeSpan.FromMinutes(3));
             Assert.True(pack.ExitCode == 0, pack.ToString());
             var install = await ExternalTool.RunAsync("dotnet", ["tool", "install", "--tool-path", tools, "--add-source", packages, "Lifeboat"],
