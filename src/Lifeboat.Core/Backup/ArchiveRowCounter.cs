@@ -1,4 +1,4 @@
-using System.Text;
+using Lifeboat.Core.Postgres;
 
 namespace Lifeboat.Core.Backup;
 
@@ -7,14 +7,11 @@ namespace Lifeboat.Core.Backup;
 /// the lines of its COPY data block, so the manifest's row counts come from the very bytes that go into the archive.
 /// This replaces a second scan of every table on the server (`count(*)` in the snapshot), which measured 0.2 s of a
 /// 2.8 s backup on the 2-core bench because it competed with pg_dump's own scan.
-/// Format: src/bin/pg_dump/pg_backup_archiver.c (WriteHead, WriteToc) and pg_backup_custom.c, archive versions 1.14
-/// (PostgreSQL 15) and 1.15 (16), as <see cref="Restore.ArchiveOffsets"/> reads them. Anything else (another version,
-/// compressed data, a stream cut short) is still passed on unchanged; the counts are then null and the caller counts
-/// with SQL instead.
+/// The table of contents is read by <see cref="DumpArchiveToc"/>. Anything it does not read (another version, compressed
+/// data, a stream cut short) is still passed on unchanged; the counts are then null and the caller counts with SQL instead.
 /// </summary>
 public sealed class ArchiveRowCounter
 {
-    private const byte BlockData = 1, BlockLargeObjects = 3;
     private const int BufferSize = 1 << 20;
 
     private readonly Stream _input;
@@ -22,11 +19,13 @@ public sealed class ArchiveRowCounter
     private readonly byte[] _buffer = new byte[BufferSize];
     private int _position, _length; // _buffer[.._length] is read and not yet passed on; _position is the parser's place in it
     private int _intSize;
+    private readonly Func<byte> _readByte;
 
     private ArchiveRowCounter(Stream input, Stream output)
     {
         _input = input;
         _output = output;
+        _readByte = Byte;
     }
 
     /// <summary>Copies <paramref name="input"/> to <paramref name="output"/> to its end; returns the rows of each table's data block, or null.</summary>
@@ -55,13 +54,13 @@ public sealed class ArchiveRowCounter
         while (TryReadByte(out var type))
         {
             var dumpId = Int();
-            if (type == BlockData)
+            if (type == DumpArchiveToc.BlockData)
             {
                 var rows = CountLinesOfChunks();
                 if (tables.TryGetValue(dumpId, out var table))
                     counts[table] = rows;
             }
-            else if (type == BlockLargeObjects)
+            else if (type == DumpArchiveToc.BlockLargeObjects)
             {
                 while (Int() != 0) // one large object: its oid, then its chunks
                     CountLinesOfChunks();
@@ -75,54 +74,12 @@ public sealed class ArchiveRowCounter
     /// <summary>The dump ids of the TABLE DATA entries, with their table; null when the archive is not one this reads.</summary>
     private Dictionary<int, (string, string)>? ReadTableDataEntries()
     {
-        Span<byte> magic = stackalloc byte[5];
-        for (var i = 0; i < magic.Length; i++)
-            magic[i] = Byte();
-        if (Encoding.ASCII.GetString(magic) != "PGDMP")
+        var toc = DumpArchiveToc.Read(_readByte);
+        if (toc is null || toc.Compressed)
             return null;
-        int major = Byte(), minor = Byte();
-        Byte(); // revision
-        _intSize = Byte();
-        var offsetSize = Byte();
-        var format = Byte();
-        if (major != 1 || minor is < 14 or > 15 || format != 1 || _intSize is < 1 or > 8 || offsetSize is < 1 or > 8)
-            return null;
-        var compressed = minor >= 15 ? Byte() != 0 : Int() != 0; // 1.15: the algorithm; 1.14: the level
-        if (compressed)
-            return null;
-        for (var i = 0; i < 7; i++)
-            Int(); // creation time
-        Str(); // database
-        Str(); // server version
-        Str(); // pg_dump version
-
-        var count = Int();
-        var tables = new Dictionary<int, (string, string)>();
-        for (var i = 0; i < count; i++)
-        {
-            var dumpId = Int();
-            Int(); // has a data dumper
-            Str(); // tableoid
-            Str(); // oid
-            var tag = Str();
-            var desc = Str();
-            Int(); // section
-            Str(); // definition
-            Str(); // drop statement
-            Str(); // copy statement
-            var schema = Str();
-            Str(); // tablespace
-            Str(); // table access method
-            Str(); // owner
-            Str(); // "false" (with oids)
-            while (Str() is not null) { } // dependencies, ended by a null string
-            Byte(); // data offset: its flag...
-            for (var b = 0; b < offsetSize; b++)
-                Byte(); // ...and its bytes, never set in a stream
-            if (desc == "TABLE DATA" && tag is not null && schema is not null)
-                tables[dumpId] = (schema, tag);
-        }
-        return tables;
+        _intSize = toc.IntSize;
+        return toc.Entries.Where(e => e.Description == "TABLE DATA" && e.Schema is not null && e.Tag is not null)
+            .ToDictionary(e => e.DumpId, e => (e.Schema!, e.Tag!));
     }
 
     /// <summary>
@@ -216,25 +173,5 @@ public sealed class ArchiveRowCounter
 
     private byte Byte() => TryReadByte(out var value) ? value : throw new EndOfStreamException();
 
-    /// <summary>pg_dump's ReadInt: a sign byte, then intSize bytes, least significant first.</summary>
-    private int Int()
-    {
-        var negative = Byte() != 0;
-        long value = 0;
-        for (var i = 0; i < _intSize; i++)
-            value |= (long)Byte() << (8 * i);
-        return (int)(negative ? -value : value);
-    }
-
-    /// <summary>pg_dump's ReadStr: null for length -1.</summary>
-    private string? Str()
-    {
-        var length = Int();
-        if (length < 0)
-            return null;
-        var bytes = new byte[length];
-        for (var i = 0; i < length; i++)
-            bytes[i] = Byte();
-        return Encoding.UTF8.GetString(bytes);
-    }
+    private int Int() => DumpArchiveToc.ReadInt(_readByte, _intSize);
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using Lifeboat.Core.Postgres;
 
 namespace Lifeboat.Core.Restore;
 
@@ -6,35 +6,33 @@ namespace Lifeboat.Core.Restore;
 /// A custom-format archive that pg_dump wrote to a pipe (as every zstd backup is) has no data offsets in its table
 /// of contents, so each `pg_restore --jobs` worker scans the file for its block: measured 0.8 s of 11 on the bench.
 /// After decompressing to the temporary copy we find each data block and write its offset into the TOC, in place
-/// (the fields have a fixed size), exactly as pg_dump does when it writes to a file.
-/// Format: src/bin/pg_dump/pg_backup_archiver.c (WriteHead, WriteToc) and pg_backup_custom.c, archive versions 1.14
-/// (PostgreSQL 15) and 1.15 (16); any other archive is left as it is and pg_restore scans, as before.
+/// (the fields have a fixed size), exactly as pg_dump does when it writes to a file. An archive that
+/// <see cref="DumpArchiveToc"/> does not read is left as it is, and pg_restore scans, as before.
 /// </summary>
 public static class ArchiveOffsets
 {
-    private const byte BlockData = 1, BlockLargeObjects = 3;
-    private const byte OffsetNotSet = 1, OffsetSet = 2;
-
     /// <summary>Returns how many TOC entries got their offset, or -1 when the archive was not one this understands.</summary>
     public static int Patch(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-        var reader = new Reader(file);
-        var fields = reader.ReadTocOffsetFields();
-        if (fields is null)
+        byte ReadByte() => file.ReadByte() is var b and >= 0 ? (byte)b : throw new EndOfStreamException();
+
+        var fieldPositions = new Dictionary<int, long>();
+        var toc = DumpArchiveToc.Read(ReadByte, dumpId => fieldPositions[dumpId] = file.Position);
+        if (toc is null)
             return -1;
-        var blocks = reader.FindDataBlocks();
+        var blocks = FindDataBlocks(file, ReadByte, toc.IntSize);
         if (blocks is null)
             return -1;
 
         var patched = 0;
-        foreach (var (dumpId, fieldPosition, flag) in fields)
+        foreach (var entry in toc.Entries)
         {
-            if (flag != OffsetNotSet || !blocks.TryGetValue(dumpId, out var offset))
+            if (entry.OffsetFlag != DumpArchiveToc.OffsetNotSet || !blocks.TryGetValue(entry.DumpId, out var offset))
                 continue;
-            file.Position = fieldPosition;
-            file.WriteByte(OffsetSet);
-            for (var i = 0; i < reader.OffsetSize; i++)
+            file.Position = fieldPositions[entry.DumpId];
+            file.WriteByte(DumpArchiveToc.OffsetSet);
+            for (var i = 0; i < toc.OffsetSize; i++)
             {
                 file.WriteByte((byte)(offset & 0xFF));
                 offset >>= 8;
@@ -44,85 +42,11 @@ public static class ArchiveOffsets
         return patched;
     }
 
-    private sealed class Reader(FileStream file)
+    /// <summary>The file position of each data block, by dump id; null on anything unexpected.</summary>
+    private static Dictionary<int, long>? FindDataBlocks(FileStream file, Func<byte> readByte, int intSize)
     {
-        private int _intSize;
-        public int OffsetSize { get; private set; }
-
-        /// <summary>(dumpId, position of its offset field, offset flag) for every TOC entry; null if the header is not understood.</summary>
-        public List<(int DumpId, long Position, byte Flag)>? ReadTocOffsetFields()
-        {
-            Span<byte> magic = stackalloc byte[5];
-            if (file.Read(magic) != 5 || Encoding.ASCII.GetString(magic) != "PGDMP")
-                return null;
-            int major = Byte(), minor = Byte();
-            Byte(); // revision
-            _intSize = Byte();
-            OffsetSize = Byte();
-            var format = Byte();
-            if (major != 1 || minor is < 14 or > 15 || format != 1 || _intSize is < 1 or > 8 || OffsetSize is < 1 or > 8)
-                return null;
-            if (minor >= 15)
-                Byte(); // compression algorithm
-            else
-                Int(); // compression level
-            for (var i = 0; i < 7; i++)
-                Int(); // creation time
-            SkipStr(); // database
-            SkipStr(); // server version
-            SkipStr(); // pg_dump version
-
-            var count = Int();
-            var fields = new List<(int, long, byte)>(count);
-            for (var i = 0; i < count; i++)
-            {
-                var dumpId = Int();
-                Int(); // has a data dumper
-                for (var s = 0; s < 13; s++)
-                {
-                    // tableoid, oid, tag, desc, (section is an int, read below), defn, dropStmt, copyStmt,
-                    // namespace, tablespace, tableam, owner, "false" (withOids)
-                    if (s == 4)
-                        Int();
-                    else
-                        SkipStr();
-                }
-                while (SkipStr()) { } // dependencies, ended by a null string
-                var position = file.Position;
-                var flag = (byte)Byte();
-                file.Seek(OffsetSize, SeekOrigin.Current);
-                fields.Add((dumpId, position, flag));
-            }
-            return fields;
-        }
-
-        /// <summary>The file position of each data block, by dump id; null on anything unexpected.</summary>
-        public Dictionary<int, long>? FindDataBlocks()
-        {
-            var blocks = new Dictionary<int, long>();
-            while (true)
-            {
-                var position = file.Position;
-                var type = file.ReadByte();
-                if (type < 0)
-                    return blocks;
-                var dumpId = Int();
-                blocks[dumpId] = position;
-                if (type == BlockData)
-                    SkipChunks();
-                else if (type == BlockLargeObjects)
-                {
-                    while (Int() != 0) // one large object: its oid, then its chunks
-                        SkipChunks();
-                }
-                else
-                    return null;
-                if (file.Position > file.Length)
-                    return null;
-            }
-        }
-
-        private void SkipChunks()
+        int Int() => DumpArchiveToc.ReadInt(readByte, intSize);
+        void SkipChunks()
         {
             int length;
             while ((length = Int()) != 0)
@@ -133,30 +57,25 @@ public static class ArchiveOffsets
             }
         }
 
-        private int Byte()
+        var blocks = new Dictionary<int, long>();
+        while (true)
         {
-            var b = file.ReadByte();
-            return b < 0 ? throw new EndOfStreamException() : b;
-        }
-
-        /// <summary>pg_dump's ReadInt: a sign byte, then intSize bytes, least significant first.</summary>
-        private int Int()
-        {
-            var negative = Byte() != 0;
-            long value = 0;
-            for (var i = 0; i < _intSize; i++)
-                value |= (long)Byte() << (8 * i);
-            return (int)(negative ? -value : value);
-        }
-
-        /// <summary>pg_dump's ReadStr, skipped; false for the null string (length -1).</summary>
-        private bool SkipStr()
-        {
-            var length = Int();
-            if (length < 0)
-                return false;
-            file.Seek(length, SeekOrigin.Current);
-            return true;
+            var position = file.Position;
+            var type = file.ReadByte();
+            if (type < 0)
+                return blocks;
+            blocks[Int()] = position;
+            if (type == DumpArchiveToc.BlockData)
+                SkipChunks();
+            else if (type == DumpArchiveToc.BlockLargeObjects)
+            {
+                while (Int() != 0) // one large object: its oid, then its chunks
+                    SkipChunks();
+            }
+            else
+                return null;
+            if (file.Position > file.Length)
+                return null;
         }
     }
 }

@@ -1,0 +1,101 @@
+using System.Text;
+
+namespace Lifeboat.Core.Postgres;
+
+/// <summary>
+/// The header and table of contents of a pg_dump custom-format archive, read one byte at a time from whatever holds it
+/// (a file to patch, a stream passing through). Archive versions 1.14 (PostgreSQL 15) and 1.15 (16) only; anything else
+/// reads as null, and the callers fall back to what pg_restore and SQL do without it.
+/// Format: src/bin/pg_dump/pg_backup_archiver.c (WriteHead, WriteToc, WriteInt, WriteStr) and pg_backup_custom.c.
+/// </summary>
+public sealed class DumpArchiveToc
+{
+    public const byte BlockData = 1, BlockLargeObjects = 3;
+    public const byte OffsetNotSet = 1, OffsetSet = 2;
+
+    public required int IntSize { get; init; }
+    public required int OffsetSize { get; init; }
+
+    /// <summary>pg_dump's own compression was on: the data blocks hold compressed bytes.</summary>
+    public required bool Compressed { get; init; }
+
+    public required IReadOnlyList<Entry> Entries { get; init; }
+
+    /// <param name="OffsetFlag">Whether pg_dump could write where the entry's data block starts (not when it wrote to a pipe).</param>
+    public sealed record Entry(int DumpId, string? Description, string? Schema, string? Tag, byte OffsetFlag);
+
+    /// <param name="readByte">The next byte of the archive; throws <see cref="EndOfStreamException"/> at its end.</param>
+    /// <param name="atOffsetField">Called with each entry's dump id just before its data offset field is read (where to patch it).</param>
+    public static DumpArchiveToc? Read(Func<byte> readByte, Action<int>? atOffsetField = null)
+    {
+        Span<byte> magic = stackalloc byte[5];
+        for (var i = 0; i < magic.Length; i++)
+            magic[i] = readByte();
+        if (Encoding.ASCII.GetString(magic) != "PGDMP")
+            return null;
+        int major = readByte(), minor = readByte();
+        readByte(); // revision
+        int intSize = readByte(), offsetSize = readByte(), format = readByte();
+        if (major != 1 || minor is < 14 or > 15 || format != 1 || intSize is < 1 or > 8 || offsetSize is < 1 or > 8)
+            return null;
+        int Int() => ReadInt(readByte, intSize);
+        string? Str() => ReadStr(readByte, intSize);
+
+        var compressed = minor >= 15 ? readByte() != 0 : Int() != 0; // 1.15: the algorithm; 1.14: the level
+        for (var i = 0; i < 7; i++)
+            Int(); // creation time
+        Str(); // database
+        Str(); // server version
+        Str(); // pg_dump version
+
+        var count = Int();
+        var entries = new List<Entry>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var dumpId = Int();
+            Int(); // has a data dumper
+            Str(); // tableoid
+            Str(); // oid
+            var tag = Str();
+            var description = Str();
+            Int(); // section
+            Str(); // definition
+            Str(); // drop statement
+            Str(); // copy statement
+            var schema = Str();
+            Str(); // tablespace
+            Str(); // table access method
+            Str(); // owner
+            Str(); // "false" (with oids)
+            while (Str() is not null) { } // dependencies, ended by a null string
+            atOffsetField?.Invoke(dumpId);
+            var flag = readByte();
+            for (var b = 0; b < offsetSize; b++)
+                readByte();
+            entries.Add(new Entry(dumpId, description, schema, tag, flag));
+        }
+        return new DumpArchiveToc { IntSize = intSize, OffsetSize = offsetSize, Compressed = compressed, Entries = entries };
+    }
+
+    /// <summary>pg_dump's ReadInt: a sign byte, then intSize bytes, least significant first.</summary>
+    public static int ReadInt(Func<byte> readByte, int intSize)
+    {
+        var negative = readByte() != 0;
+        long value = 0;
+        for (var i = 0; i < intSize; i++)
+            value |= (long)readByte() << (8 * i);
+        return (int)(negative ? -value : value);
+    }
+
+    /// <summary>pg_dump's ReadStr: a length, then that many bytes; null for length -1.</summary>
+    private static string? ReadStr(Func<byte> readByte, int intSize)
+    {
+        var length = ReadInt(readByte, intSize);
+        if (length < 0)
+            return null;
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++)
+            bytes[i] = readByte();
+        return Encoding.UTF8.GetString(bytes);
+    }
+}
