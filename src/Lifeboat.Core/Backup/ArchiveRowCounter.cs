@@ -78,8 +78,18 @@ public sealed class ArchiveRowCounter
         if (toc is null || toc.Compressed)
             return null;
         _intSize = toc.IntSize;
-        return toc.Entries.Where(e => e.Description == "TABLE DATA" && e.Schema is not null && e.Tag is not null)
-            .ToDictionary(e => e.DumpId, e => (e.Schema!, e.Tag!));
+        var tables = new Dictionary<int, (string, string)>();
+        var seen = new HashSet<(string, string)>();
+        // In another encoding than UTF-8 only ASCII names read the same as the catalog's: the others are counted with SQL.
+        var utf8 = toc.Encoding == "UTF8";
+        foreach (var entry in toc.Entries.Where(e => e.Description == "TABLE DATA" && e.Schema is not null && e.Tag is not null
+                     && (utf8 || (System.Text.Ascii.IsValid(e.Schema) && System.Text.Ascii.IsValid(e.Tag)))))
+        {
+            if (!seen.Add((entry.Schema!, entry.Tag!)))
+                return null; // two data blocks under one name: not an archive to count from
+            tables[entry.DumpId] = (entry.Schema!, entry.Tag!);
+        }
+        return tables;
     }
 
     /// <summary>

@@ -85,6 +85,7 @@ public sealed partial class BackupService
             DatabaseSizeBytes = facts.DatabaseSizeBytes,
             TableCount = tables.Count,
             Tables = counts,
+            RowCounts = BackupManifest.OwnRows,
             Extensions = extensions,
             Migration = migration,
             DatabaseProperties = properties,
@@ -257,7 +258,8 @@ public sealed partial class BackupService
                 {
                     try
                     {
-                        await ExternalZstd.CompressToFileAsync(zstd, input => Task.Run(() => rows = ArchiveRowCounter.Copy(dump, input)), path, token);
+                        // CliWrap stops waiting for the copier when zstd fails; its own failure then is the broken pipe: observed, not reported.
+                        await ExternalZstd.CompressToFileAsync(zstd, input => Observed(Task.Run(() => rows = ArchiveRowCounter.Copy(dump, input))), path, token);
                     }
                     finally
                     {
@@ -272,10 +274,8 @@ public sealed partial class BackupService
         finally
         {
             if (!hash.IsCompleted)
-            {
                 await stopHashing.CancelAsync();
-                await IgnoreFailure(hash);
-            }
+            await IgnoreFailure(hash);
         }
     }
 
@@ -317,6 +317,12 @@ public sealed partial class BackupService
         $"unable to back up '{database}': another session has held a lock on one of its tables for more than {LockWaitSeconds} s (a migration still in its transaction?)",
         "finish or cancel that session (pg_stat_activity shows it) and run again; a restore can skip its safety backup with --no-safety-backup",
         ExitCodes.Failure, inner);
+
+    private static Task Observed(Task task)
+    {
+        task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return task;
+    }
 
     private static async Task IgnoreFailure(Task task)
     {

@@ -27,6 +27,15 @@ public sealed record BackupManifest
     public long DatabaseSizeBytes { get; init; }
     public int TableCount { get; init; }
     public IReadOnlyList<TableRows> Tables { get; init; } = [];
+
+    /// <summary>
+    /// "own": each table's own rows (COUNT FROM ONLY; a partitioned table has none). Absent in manifests written before
+    /// Lifeboat counted that way, whose counts include partitions and inheritance children: the restore's verification
+    /// counts such a backup the same way it was counted.
+    /// </summary>
+    public string? RowCounts { get; init; }
+
+    public const string OwnRows = "own";
     public IReadOnlyList<ExtensionInfo> Extensions { get; init; } = [];
     public MigrationInfo? Migration { get; init; }
     public DatabaseProperties? DatabaseProperties { get; init; }

@@ -45,13 +45,14 @@ public sealed partial class CatalogReader(NpgsqlConnection connection, bool inTr
     /// <summary>
     /// Each table's own rows (ONLY: not those of its partitions or inheritance children, which are tables of their own
     /// here), exactly what pg_dump writes for it: so the backup's counts can be read from its archive.
+    /// <paramref name="ownRowsOnly"/> false counts as Lifeboat did before, for the manifests of that time.
     /// </summary>
-    public async Task<IReadOnlyList<TableRows>> CountRowsAsync(IEnumerable<(string Schema, string Name)> tables, CancellationToken ct)
+    public async Task<IReadOnlyList<TableRows>> CountRowsAsync(IEnumerable<(string Schema, string Name)> tables, CancellationToken ct, bool ownRowsOnly = true)
     {
         var counts = new List<TableRows>();
         foreach (var (schema, name) in tables)
         {
-            await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM ONLY {Sql.Ident(schema)}.{Sql.Ident(name)}", connection);
+            await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {(ownRowsOnly ? "ONLY " : "")}{Sql.Ident(schema)}.{Sql.Ident(name)}", connection);
             var rows = (long)(await cmd.ExecuteScalarAsync(ct))!;
             counts.Add(new TableRows(schema, name, rows));
         }

@@ -21,6 +21,9 @@ public sealed class DumpArchiveToc
 
     public required IReadOnlyList<Entry> Entries { get; init; }
 
+    /// <summary>The encoding pg_dump wrote names and data in (its ENCODING entry: the database's, unless told otherwise).</summary>
+    public string? Encoding { get; init; }
+
     /// <param name="OffsetFlag">Whether pg_dump could write where the entry's data block starts (not when it wrote to a pipe).</param>
     public sealed record Entry(int DumpId, string? Description, string? Schema, string? Tag, byte OffsetFlag);
 
@@ -31,7 +34,7 @@ public sealed class DumpArchiveToc
         Span<byte> magic = stackalloc byte[5];
         for (var i = 0; i < magic.Length; i++)
             magic[i] = readByte();
-        if (Encoding.ASCII.GetString(magic) != "PGDMP")
+        if (System.Text.Encoding.ASCII.GetString(magic) != "PGDMP")
             return null;
         int major = readByte(), minor = readByte();
         readByte(); // revision
@@ -39,7 +42,7 @@ public sealed class DumpArchiveToc
         if (major != 1 || minor is < 14 or > 15 || format != 1 || intSize is < 1 or > 8 || offsetSize is < 1 or > 8)
             return null;
         int Int() => ReadInt(readByte, intSize);
-        string? Str() => ReadStr(readByte, intSize);
+        byte[]? Str() => ReadStr(readByte, intSize);
 
         var compressed = minor >= 15 ? readByte() != 0 : Int() != 0; // 1.15: the algorithm; 1.14: the level
         for (var i = 0; i < 7; i++)
@@ -50,19 +53,20 @@ public sealed class DumpArchiveToc
 
         var count = Int();
         var entries = new List<Entry>(count);
+        string? encoding = null;
         for (var i = 0; i < count; i++)
         {
             var dumpId = Int();
             Int(); // has a data dumper
             Str(); // tableoid
             Str(); // oid
-            var tag = Str();
-            var description = Str();
+            var tag = Name(Str());
+            var description = Name(Str());
             Int(); // section
-            Str(); // definition
+            var definition = Str();
             Str(); // drop statement
             Str(); // copy statement
-            var schema = Str();
+            var schema = Name(Str());
             Str(); // tablespace
             Str(); // table access method
             Str(); // owner
@@ -73,8 +77,10 @@ public sealed class DumpArchiveToc
             for (var b = 0; b < offsetSize; b++)
                 readByte();
             entries.Add(new Entry(dumpId, description, schema, tag, flag));
+            if (description == "ENCODING" && Name(definition) is { } set) // SET client_encoding = 'UTF8';
+                encoding = set.Split('\'') is [_, var name, ..] ? name : null;
         }
-        return new DumpArchiveToc { IntSize = intSize, OffsetSize = offsetSize, Compressed = compressed, Entries = entries };
+        return new DumpArchiveToc { IntSize = intSize, OffsetSize = offsetSize, Compressed = compressed, Entries = entries, Encoding = encoding };
     }
 
     /// <summary>pg_dump's ReadInt: a sign byte, then intSize bytes, least significant first.</summary>
@@ -88,7 +94,7 @@ public sealed class DumpArchiveToc
     }
 
     /// <summary>pg_dump's ReadStr: a length, then that many bytes; null for length -1.</summary>
-    private static string? ReadStr(Func<byte> readByte, int intSize)
+    private static byte[]? ReadStr(Func<byte> readByte, int intSize)
     {
         var length = ReadInt(readByte, intSize);
         if (length < 0)
@@ -96,6 +102,20 @@ public sealed class DumpArchiveToc
         var bytes = new byte[length];
         for (var i = 0; i < length; i++)
             bytes[i] = readByte();
-        return Encoding.UTF8.GetString(bytes);
+        return bytes;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// A name as text, or null when it is not UTF-8: pg_dump writes names in the database's encoding, and a LATIN1 or
+    /// EUC_JP name read as UTF-8 could look like another table's. Such an entry is then treated as unknown.
+    /// </summary>
+    private static string? Name(byte[]? bytes)
+    {
+        if (bytes is null)
+            return null;
+        try { return StrictUtf8.GetString(bytes); }
+        catch (DecoderFallbackException) { return null; }
     }
 }

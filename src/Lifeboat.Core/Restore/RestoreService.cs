@@ -30,8 +30,10 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
             .PrepareAsync(store.PathOf(manifest.Archive.Name), manifest, Math.Max(1, request.Jobs), onPhase, copyCancel.Token);
         await using var copy = new CopyOwner(copyTask, copyCancel);
         // The checksums are read while we log in (one login, kept as the maintenance connection); a damaged backup is
-        // still the first thing reported.
+        // still the first thing reported, and before anyone is asked for a password.
         var intact = IntegrityCheck.EnsureIntactAsync(store, manifest, entry.Stem, ct);
+        if (passwordPrompt is not null)
+            await intact;
         var connecting = PostgresConnector.ConnectAsync(request.Connection.WithDatabase(request.MaintenanceDatabase), passwordPrompt, ct);
         try
         {

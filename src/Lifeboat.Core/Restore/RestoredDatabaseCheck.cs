@@ -47,7 +47,7 @@ public static class RestoredDatabaseCheck
         async Task Drain(CatalogReader catalog)
         {
             while (queue.TryDequeue(out var table))
-                counts.Add((await catalog.CountRowsAsync([table], ct))[0]);
+                counts.Add((await catalog.CountRowsAsync([table], ct, ownRowsOnly: manifest.RowCounts == BackupManifest.OwnRows))[0]);
         }
 
         async Task DrainOnOwnConnection()

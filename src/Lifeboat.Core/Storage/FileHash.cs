@@ -37,7 +37,9 @@ public static partial class FileHash
                 break;
             if (bytes - flushed >= FlushEvery && !OperatingSystem.IsWindows())
             {
-                _ = DataSync((int)stream.SafeFileHandle.DangerousGetHandle());
+                // Linux reports a write-back error once: lost here, the commit's fsync would find nothing wrong.
+                if (DataSync((int)stream.SafeFileHandle.DangerousGetHandle()) != 0)
+                    throw new IOException($"unable to flush '{path}' to disk: {new System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError()).Message}");
                 flushed = bytes;
             }
             await Task.WhenAny(writing, Task.Delay(20, ct));
@@ -65,6 +67,6 @@ public static partial class FileHash
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "fdatasync")]
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int DataSync(int fd);
 }

@@ -238,6 +238,84 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task In_a_LATIN1_database_tables_with_accented_names_get_their_own_counts()
+    {
+        // Arrange: pg_dump writes names in the database's encoding; "café" and "cafè" must not be confused or misread.
+        var database = $"latin1_{Guid.NewGuid():N}"[..20];
+        await Server.ExecuteAsync("postgres", $"CREATE DATABASE \"{database}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        await Server.ExecuteAsync(database, """
+            CREATE TABLE "café" (id int);
+            CREATE TABLE "cafè" (id int);
+            CREATE TABLE plain_ascii (id int);
+            INSERT INTO "café" SELECT generate_series(1, 11);
+            INSERT INTO "cafè" SELECT generate_series(1, 22);
+            INSERT INTO plain_ascii SELECT generate_series(1, 33);
+            """);
+        using var folder = BackupFolder.Create();
+        try
+        {
+            // Act
+            var backup = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(backup);
+            var rows = folder.SingleManifest()["tables"]!.AsArray().ToDictionary(t => (string)t!["name"]!, t => (long)t!["rows"]!);
+            Assert.Equal(11, rows["café"]);
+            Assert.Equal(22, rows["cafè"]);
+            Assert.Equal(33, rows["plain_ascii"]);
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task A_manifest_from_before_own_row_counts_still_verifies_a_partitioned_table_by_its_partitions_rows()
+    {
+        // Arrange: a backup whose manifest is made to look like one of an earlier Lifeboat, which counted a partitioned
+        // table and an inheritance parent with their partitions' and children's rows, and had no "rowCounts".
+        var database = await Server.CreateEmptyDatabaseAsync("oldcounts");
+        await Server.ExecuteAsync(database, """
+            CREATE TABLE measurements (at date NOT NULL, value int) PARTITION BY RANGE (at);
+            CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+            INSERT INTO measurements SELECT date '2026-01-01' + (i % 300), i FROM generate_series(1, 700) i;
+            CREATE TABLE animals (name text);
+            CREATE TABLE dogs (breed text) INHERITS (animals);
+            INSERT INTO animals VALUES ('cat');
+            INSERT INTO dogs VALUES ('rex', 'collie'), ('fido', 'pug');
+            """);
+        using var folder = BackupFolder.Create();
+        var restored = $"{database}_restored";
+        try
+        {
+            CliAssert.Succeeded(await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database)));
+            var manifestPath = folder.File(Assert.Single(folder.CompleteStems()) + ".json");
+            var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+            Assert.Equal("own", (string?)manifest["rowCounts"]);
+            manifest.Remove("rowCounts");
+            foreach (var table in manifest["tables"]!.AsArray())
+                table!["rows"] = await Server.CountRowsAsync(database, (string)table["schema"]!, (string)table["name"]!); // with children
+            File.WriteAllText(manifestPath, manifest.ToJsonString());
+
+            // Act
+            var restore = await LifeboatCli.RunAsync(["restore", "-d", database, "--backup-dir", folder.Path, "--latest", "--force", "--target-db", restored],
+                Server.ClientEnvironment(database));
+
+            // Assert
+            CliAssert.Succeeded(restore);
+            Assert.Matches(@"verification\s+passed", restore.StdOut);
+            Assert.Equal(700, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM measurements"));
+            Assert.Equal(3, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM animals"));
+        }
+        finally
+        {
+            await Server.DropDatabaseAsync(database);
+            await Server.DropDatabaseAsync(restored);
+        }
+    }
+
+    [Fact]
     public async Task The_migration_history_file_holds_the_alembic_version()
     {
         // Arrange
