@@ -41,10 +41,10 @@ public sealed partial class CatalogReader(NpgsqlConnection connection, bool inTr
         return tables;
     }
 
-    /// <summary>Exact row counts, one round trip per table so a long count can be cancelled between tables.</summary>
     /// <summary>
-    /// Each table's own rows (ONLY: not those of its partitions or inheritance children, which are tables of their own
-    /// here), exactly what pg_dump writes for it: so the backup's counts can be read from its archive.
+    /// Exact row counts, one round trip per table so a long count can be cancelled between tables. Each table's own
+    /// rows (ONLY: not those of its partitions or inheritance children, which are tables of their own here), exactly
+    /// what pg_dump writes for it: so the backup's counts can be read from its archive.
     /// <paramref name="ownRowsOnly"/> false counts as Lifeboat did before, for the manifests of that time.
     /// </summary>
     public async Task<IReadOnlyList<TableRows>> CountRowsAsync(IEnumerable<(string Schema, string Name)> tables, CancellationToken ct, bool ownRowsOnly = true)
