@@ -1,4 +1,5 @@
-using Lifeboat.Core.Backup;
+using Lifeboat.Core.Catalog;
+using Lifeboat.Core.Manifest;
 using Xunit;
 
 namespace Lifeboat.Core.Tests;

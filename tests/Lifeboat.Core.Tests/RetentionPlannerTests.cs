@@ -1,3 +1,4 @@
+using Lifeboat.Core.Catalog;
 using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Retention;
 using Xunit;

@@ -1,3 +1,4 @@
+using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Postgres;
 using Lifeboat.Core.Retention;
 
@@ -6,8 +7,8 @@ namespace Lifeboat.Core.Backup;
 /// <summary>Everything `lifeboat backup` was asked to do.</summary>
 public sealed record BackupRequest(ConnectionSettings Connection, string BackupDirectory)
 {
-    public BackupFormat Format { get; init; } = BackupFormat.Custom;
-    public Compression Compression { get; init; } = Compression.Zstd;
+    public BackupFormat Format { get; init; } = Defaults.Format;
+    public Compression Compression { get; init; } = Defaults.Compression;
     public string? Label { get; init; }
     public bool UtcNames { get; init; }
     public RetentionPolicy Retention { get; init; } = RetentionPolicy.Default;
@@ -16,8 +17,5 @@ public sealed record BackupRequest(ConnectionSettings Connection, string BackupD
     public bool IncludeRolePasswords { get; init; }
 }
 
-/// <summary>What a finished backup produced.</summary>
-public sealed record BackupResult(Manifest.BackupManifest Manifest, string ArchivePath, string ManifestPath, IReadOnlyList<string> Pruned);
-
-/// <summary>Progress of a running backup: the phase, and bytes written so far.</summary>
-public sealed record BackupProgress(string Phase, long BytesWritten);
+/// <summary>What a finished backup produced: its manifest, where its files are, what rotation deleted, and warnings.</summary>
+public sealed record BackupResult(BackupManifest Manifest, string ArchivePath, string ManifestPath, IReadOnlyList<string> Pruned, IReadOnlyList<string> Warnings);

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 using CliWrap;
+using Lifeboat.Core.Catalog;
 using Lifeboat.Core.Errors;
 using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Pipeline;
 using Lifeboat.Core.Postgres;
+using Lifeboat.Core.Reporting;
 using Lifeboat.Core.Storage;
 using Npgsql;
 
@@ -11,7 +14,7 @@ namespace Lifeboat.Core.Backup;
 
 public sealed partial class BackupService
 {
-    private async Task<BackupManifest> DumpInSnapshotAsync(Run run, NpgsqlConnection connection, CatalogReader catalog, ServerFacts facts,
+    private async Task<BackupManifest> DumpInSnapshotAsync(Run run, CatalogReader catalog, ServerFacts facts,
         string stem, DateTimeOffset startedAt, Stopwatch stopwatch, CancellationToken ct)
     {
         // REPEATABLE READ + an exported snapshot: pg_dump and our row counts see exactly the same data.
@@ -22,8 +25,8 @@ public sealed partial class BackupService
         run.Log.Info($"snapshot {snapshot} exported");
 
         var archiveName = stem + BackupNaming.ArchiveExtension(run.Request.Format, run.Request.Compression);
-        await using var archive = run.Store.Create(archiveName);
-        await using var migrationsFile = run.Store.Create(stem + BackupNaming.MigrationsExtension);
+        await using var archive = await run.Store.CreateAsync(archiveName, ct);
+        await using var migrationsFile = await run.Store.CreateAsync(stem + BackupNaming.MigrationsExtension, ct);
         // pg_dump starts at once; everything else happens while it streams, in the same snapshot: the catalog
         // reads and row counts on the exporting connection, the migration history through a second, small pg_dump.
         var dumpTask = DumpArchiveAsync(run, snapshot, archive, ct);
@@ -54,8 +57,8 @@ public sealed partial class BackupService
         run.Log.Info($"counted rows of {counts.Count} tables{(counted is null && dumped.Rows is not null ? " in the archive" : "")}: {counts.Sum(t => t.Rows)} rows");
 
         var sidecars = new List<ManifestFile> { (await migrationsTask)! };
-        await using var rolesFile = run.Store.Create(stem + BackupNaming.RolesExtension);
-        sidecars.Add(await WriteTextAsync(rolesFile, RolesScript.Build(roles, passwords), "roles", ct));
+        await using var rolesFile = await run.Store.CreateAsync(stem + BackupNaming.RolesExtension, ct);
+        sidecars.Add(await WriteTextAsync(rolesFile, RolesScript.Build(roles, passwords), FileKind.Roles, ct));
         run.Log.Info($"roles named by the database: {string.Join(", ", roles.Select(r => r.Name))}{(passwords.Count > 0 ? " (with password hashes)" : "")}");
 
         await catalog.ExecuteAsync("COMMIT", ct);
@@ -77,15 +80,15 @@ public sealed partial class BackupService
             StartedAt = startedAt,
             FinishedAt = finishedAt,
             DurationSeconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
-            Format = run.Request.Format.ToString().ToLowerInvariant(),
-            Compression = run.Request.Compression.ToString().ToLowerInvariant(),
+            Format = run.Request.Format,
+            Compression = run.Request.Compression,
             Archive = dumped.File,
             Sidecars = sidecars,
             LogFile = stem + BackupNaming.LogExtension,
             DatabaseSizeBytes = facts.DatabaseSizeBytes,
             TableCount = tables.Count,
             Tables = counts,
-            RowCounts = BackupManifest.OwnRows,
+            RowCounts = RowCounting.Own,
             Extensions = extensions,
             Migration = migration,
             DatabaseProperties = properties,
@@ -143,7 +146,7 @@ public sealed partial class BackupService
     /// <summary>The custom format without pg_dump's own compression passes through us, so its rows are counted on the way.</summary>
     private static bool CountsFromArchive(BackupRequest request) => request.Format == BackupFormat.Custom && request.Compression != Compression.Gzip;
 
-    private static async Task<DumpedArchive> DumpArchiveAsync(Run run, string snapshot, PendingFile archive, CancellationToken ct)
+    private static async Task<DumpedArchive> DumpArchiveAsync(Run run, string snapshot, IPendingFile archive, CancellationToken ct)
     {
         var request = run.Request;
         var args = new List<string> { "--verbose", "--no-password", $"--snapshot={snapshot}", $"--lock-wait-timeout={LockWaitSeconds}s" };
@@ -158,33 +161,15 @@ public sealed partial class BackupService
             args.AddRange(["--format=plain", "--clean", "--if-exists"]);
         }
 
-        run.Progress?.Report(new BackupProgress("dumping", 0));
-        if (CountsFromArchive(request) && request.Compression == Compression.Zstd && ExternalZstd.Path is { } zstd)
-        {
-            run.Log.Info($"compressing with {zstd}, which writes the archive; rows counted as the dump streams through");
-            return await DumpThroughZstdAsync(run, args, zstd, archive, ct);
-        }
-
-        var weCompress = request.Format == BackupFormat.Plain || request.Compression == Compression.Zstd;
-        var lastReport = 0L;
-        await using var hashing = new HashingStream(archive.Stream, written =>
-        {
-            if (written - lastReport < 4 << 20)
-                return;
-            lastReport = written;
-            run.Progress?.Report(new BackupProgress("dumping", written));
-        });
-        IReadOnlyDictionary<(string, string), long>? rows = null;
-        ToolResult result;
-        await using (var compressor = CompressionStreams.Compress(hashing, weCompress ? request.Compression : Compression.None))
-        {
-            result = CountsFromArchive(request)
-                ? await DumpIntoAsync(run, args, (dump, _) => Task.Run(() => rows = ArchiveRowCounter.Copy(dump, compressor)), ct)
-                : await DumpIntoAsync(run, args, (dump, token) => dump.CopyToAsync(compressor, 1 << 20, token), ct);
-        }
-        await hashing.FlushAsync(ct);
+        var pipeline = ArchivePipeline.For(request.Format, request.Compression);
+        var countRows = CountsFromArchive(request);
+        var bytes = run.Progress is null ? null : new Progress<long>(b => run.Progress.Report(new BytesWritten(b)));
+        WrittenArchive? written = null;
+        var result = await DumpIntoAsync(run, args, async (dump, token) =>
+            written = await pipeline.WriteAsync(dump, run.Store, archive, countRows, bytes, token), ct);
         EnsureDumped(run, result);
-        return new DumpedArchive(Archived(run, archive, hashing.BytesWritten, hashing.HashHex()), rows);
+        run.Log.Info($"archive {archive.Name}: {written!.Bytes} bytes, sha256 {written.Sha256}{(written.Rows is null ? "" : "; rows counted as the dump streamed through")}");
+        return new DumpedArchive(new ManifestFile(archive.Name, written.Bytes, written.Sha256, FileKind.Archive), written.Rows);
     }
 
     /// <summary>
@@ -229,69 +214,12 @@ public sealed partial class BackupService
             throw result.ToException("see the backup's .log for pg_dump's full output");
     }
 
-    private static ManifestFile Archived(Run run, PendingFile archive, long bytes, string sha256)
-    {
-        run.Progress?.Report(new BackupProgress("dumped", bytes));
-        run.Log.Info($"archive {Path.GetFileName(archive.FinalPath)}: {bytes} bytes, sha256 {sha256}");
-        return new ManifestFile(Path.GetFileName(archive.FinalPath), bytes, sha256, "archive");
-    }
-
-    /// <summary>
-    /// pg_dump's output passes through us (counting rows) into zstd, which writes the archive itself: the compressed
-    /// bytes need not come back through this process. Whichever of the two programs fails first stops the other
-    /// (a reader that is gone would leave pg_dump waiting for one forever).
-    /// </summary>
-    private static async Task<DumpedArchive> DumpThroughZstdAsync(Run run, List<string> args, string zstd, PendingFile archive, CancellationToken ct)
-    {
-        var path = await archive.HandOver();
-        File.Delete(path); // zstd creates it afresh, and the hash follows that file from its first byte
-        IReadOnlyDictionary<(string, string), long>? rows = null;
-        var zstdEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var hash = FileHash.Sha256WhileWrittenAsync(path, zstdEnded.Task, stopHashing.Token);
-        try
-        {
-            ToolResult result;
-            using (ReportGrowth(run, path))
-            {
-                result = await DumpIntoAsync(run, [.. args, "--no-sync"], async (dump, token) =>
-                {
-                    try
-                    {
-                        // CliWrap stops waiting for the copier when zstd fails; its own failure then is the broken pipe: observed, not reported.
-                        await ExternalZstd.CompressToFileAsync(zstd, input => Observed(Task.Run(() => rows = ArchiveRowCounter.Copy(dump, input))), path, token);
-                    }
-                    finally
-                    {
-                        zstdEnded.TrySetResult();
-                    }
-                }, ct);
-            }
-            EnsureDumped(run, result);
-            var (bytes, sha256) = await hash;
-            return new DumpedArchive(Archived(run, archive, bytes, sha256), rows);
-        }
-        finally
-        {
-            if (!hash.IsCompleted)
-                await stopHashing.CancelAsync();
-            await IgnoreFailure(hash);
-        }
-    }
-
-    /// <summary>The progress display, for a file that another program writes: its size, polled.</summary>
-    private static Timer? ReportGrowth(Run run, string path) => run.Progress is null ? null : new Timer(_ =>
-    {
-        try { run.Progress.Report(new BackupProgress("dumping", new FileInfo(path).Length)); }
-        catch (IOException) { }
-    }, null, 250, 250);
-
     /// <summary>The migration history tables on their own (schema and rows as INSERTs), as the seed saved Alembic's.</summary>
     private static async Task<ManifestFile> WriteMigrationsAsync(Run run, string snapshot, IReadOnlyList<(string Tool, string Schema, string Table)> tables,
-        PendingFile file, CancellationToken ct)
+        IPendingFile file, CancellationToken ct)
     {
         if (tables.Count == 0)
-            return await WriteTextAsync(file, "-- no migration history table was found (alembic, flyway, efcore, django, rails, liquibase)\n", "migrations", ct);
+            return await WriteTextAsync(file, "-- no migration history table was found (alembic, flyway, efcore, django, rails, liquibase)\n", FileKind.Migrations, ct);
 
         var args = new List<string> { "--no-password", $"--snapshot={snapshot}", "--format=plain", "--inserts", "--no-owner", "--no-privileges" };
         foreach (var (_, schema, table) in tables)
@@ -301,14 +229,14 @@ public sealed partial class BackupService
         if (!result.Succeeded)
             throw result.ToException();
         run.Log.Info($"migration history saved: {string.Join(", ", tables.Select(t => $"{t.Tool} ({t.Schema}.{t.Table})"))}");
-        return new ManifestFile(Path.GetFileName(file.FinalPath), hashing.BytesWritten, hashing.HashHex(), "migrations");
+        return new ManifestFile(file.Name, hashing.BytesWritten, hashing.HashHex(), FileKind.Migrations);
     }
 
-    private static async Task<ManifestFile> WriteTextAsync(PendingFile file, string text, string kind, CancellationToken ct)
+    private static async Task<ManifestFile> WriteTextAsync(IPendingFile file, string text, FileKind kind, CancellationToken ct)
     {
         await using var hashing = new HashingStream(file.Stream);
         await hashing.WriteAsync(Encoding.UTF8.GetBytes(text), ct);
-        return new ManifestFile(Path.GetFileName(file.FinalPath), hashing.BytesWritten, hashing.HashHex(), kind);
+        return new ManifestFile(file.Name, hashing.BytesWritten, hashing.HashHex(), kind);
     }
 
     private const int LockWaitSeconds = 30;
@@ -317,12 +245,6 @@ public sealed partial class BackupService
         $"unable to back up '{database}': another session has held a lock on one of its tables for more than {LockWaitSeconds} s (a migration still in its transaction?)",
         "finish or cancel that session (pg_stat_activity shows it) and run again; a restore can skip its safety backup with --no-safety-backup",
         ExitCodes.Failure, inner);
-
-    private static Task Observed(Task task)
-    {
-        task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        return task;
-    }
 
     private static async Task IgnoreFailure(Task task)
     {

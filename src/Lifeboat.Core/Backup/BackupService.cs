@@ -1,60 +1,69 @@
 using System.Diagnostics;
+using Lifeboat.Core.Catalog;
 using Lifeboat.Core.Errors;
 using Lifeboat.Core.Logging;
 using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Postgres;
+using Lifeboat.Core.Reporting;
 using Lifeboat.Core.Retention;
 using Lifeboat.Core.Storage;
 
 namespace Lifeboat.Core.Backup;
 
 /// <summary>
-/// dump → compress → hash → write, inside one exported snapshot so that the row counts in the manifest describe
-/// exactly the data in the archive; sidecars next; the manifest last, as the commit marker; then rotation.
+/// dump → count rows → compress → hash → store (<see cref="Pipeline.ArchivePipeline"/>), inside one exported snapshot so
+/// that the row counts in the manifest describe exactly the data in the archive; sidecars next; the manifest last, as
+/// the commit marker; then rotation, whose deletions and failures go into the log.
 /// </summary>
-public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeProvider clock)
+public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt? passwordPrompt, TimeProvider clock)
 {
-    public async Task<BackupResult> RunAsync(BackupRequest request, IProgress<BackupProgress>? progress, CancellationToken ct)
+    public Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationEvent>? progress, CancellationToken ct) =>
+        PostgresFailure.TranslateAsync(() => RunCoreAsync(request, progress, ct), "back up", request.Connection.Database);
+
+    private async Task<BackupResult> RunCoreAsync(BackupRequest request, IProgress<OperationEvent>? progress, CancellationToken ct)
     {
-        var store = new LocalFolderStore(request.BackupDirectory);
-        store.EnsureWritable();
+        var store = stores.Open(request.BackupDirectory);
         // Every step before pg_dump starts adds to the backup's time: the versions of the pg_dump programs are read
-        // while we log in.
+        // while we log in. The folder is made only after the login worked: a failed login leaves nothing behind.
         var tools = new ToolLocator(request.PgBin);
         var discovery = tools.DiscoverAsync("pg_dump", ct);
         var (settings, opened) = await PostgresConnector.ConnectAsync(request.Connection, passwordPrompt, ct);
         await using var connection = opened;
         var database = settings.Database;
+        await store.EnsureWritableAsync(ct);
 
-        using var folderLock = BackupLock.Acquire(store, database);
-        store.RemoveStalePartials(database);
+        await using var folderLock = await store.LockAsync(BackupNaming.LockName(database), database, ct);
+        await RemoveStalePartialsAsync(store, database, ct);
 
         var catalog = new CatalogReader(connection, inTransaction: true);
         var facts = await catalog.ServerFactsAsync(ct);
         await discovery;
         var pgDump = await tools.FindAsync("pg_dump", facts.Version.Major, ct);
-        SpaceCheck.Ensure(store.FreeBytes(), SpaceCheck.EstimateBytes(facts.TableDataBytes, request.Compression), store.Root);
+        SpaceCheck.Ensure(await store.FreeBytesAsync(ct), SpaceCheck.EstimateBytes(facts.TableDataBytes, request.Compression), store.Location);
 
         var startedAt = await UniqueStartAsync(store, database, request.UtcNames, ct);
         var stem = BackupNaming.Stem(database, request.UtcNames ? startedAt.ToUniversalTime() : startedAt.ToLocalTime());
         var stopwatch = Stopwatch.StartNew();
 
-        await using var log = OperationLog.Create(store, stem + BackupNaming.LogExtension, settings.Password);
+        await using var log = await OperationLog.CreateAsync(store, stem + BackupNaming.LogExtension, settings.Password, ct);
         log.Info($"backup of '{database}' on {settings.Host}:{settings.Port} as '{settings.User}' (server {facts.VersionText}, {pgDump})");
-        log.Info($"format {request.Format}, compression {request.Compression}, folder {store.Root}");
+        log.Info($"format {request.Format}, compression {request.Compression}, store {store.Location}");
         var manifestWritten = false;
         try
         {
+            progress?.Report(new StepStarted(Step.Dumping, $"dumping '{database}'"));
             var run = new Run(request, settings, store, log, pgDump, progress);
-            var manifest = await DumpInSnapshotAsync(run, connection, catalog, facts, stem, startedAt, stopwatch, ct);
+            var manifest = await DumpInSnapshotAsync(run, catalog, facts, stem, startedAt, stopwatch, ct);
             log.Info($"done in {Units.Duration(stopwatch.Elapsed)}: {Units.Bytes(manifest.Archive.SizeBytes)}, {manifest.TableCount} tables, migration {manifest.Migration?.Version ?? "none"}");
-            await log.FinishAsync();
-            await store.WriteAtomicallyAsync(stem + BackupNaming.ManifestExtension, ManifestSerializer.ToUtf8(manifest), CancellationToken.None);
-            store.FlushEntries();
+            await BackupCatalog.WriteManifestAsync(store, stem, manifest, CancellationToken.None);
+            store.Local?.FlushEntries();
             manifestWritten = true;
+            log.Info($"manifest {stem}{BackupNaming.ManifestExtension} written: the backup is complete");
 
-            var pruned = request.Prune ? Prune(store, database, request.Retention, log) : [];
-            return new BackupResult(manifest, store.PathOf(manifest.Archive.Name), store.PathOf(stem + BackupNaming.ManifestExtension), pruned);
+            var warnings = new List<string>();
+            var pruned = request.Prune ? await PruneAsync(store, database, request.Retention, log, warnings, progress) : [];
+            await log.FinishAsync();
+            return new BackupResult(manifest, PathOf(store, manifest.Archive.Name), PathOf(store, stem + BackupNaming.ManifestExtension), pruned, warnings);
         }
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
         {
@@ -73,7 +82,7 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
         {
             log.Error("the disk is full; partial files removed");
             await log.FinishAsync();
-            throw DiskFull.Error("write backup", store.PathOf(stem), e);
+            throw DiskFull.Error("write backup", PathOf(store, stem), e);
         }
         catch (LifeboatException e)
         {
@@ -84,37 +93,74 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
         finally
         {
             if (!manifestWritten)
-                RemoveFilesWithoutManifest(store, stem);
+                await RemoveFilesWithoutManifestAsync(store, stem);
         }
     }
 
-    private sealed record Run(BackupRequest Request, ConnectionSettings Settings, LocalFolderStore Store, OperationLog Log, PgTool PgDump, IProgress<BackupProgress>? Progress);
+    private static string PathOf(IBackupStore store, string name) => store.Local?.PathOf(name) ?? $"{store.Location}/{name}";
+
+    private sealed record Run(BackupRequest Request, ConnectionSettings Settings, IBackupStore Store, OperationLog Log, PgTool PgDump,
+        IProgress<OperationEvent>? Progress);
 
     /// <summary>Two backups in one second would share a name: wait for the next second rather than change the seed's naming.</summary>
-    private async Task<DateTimeOffset> UniqueStartAsync(LocalFolderStore store, string database, bool utc, CancellationToken ct)
+    private async Task<DateTimeOffset> UniqueStartAsync(IBackupStore store, string database, bool utc, CancellationToken ct)
     {
         while (true)
         {
             var now = clock.GetLocalNow();
             var stem = BackupNaming.Stem(database, utc ? now.ToUniversalTime() : now);
-            if (!store.List().Any(f => f.Name.StartsWith(stem + ".", StringComparison.Ordinal)))
+            if ((await store.ListAsync(stem + ".", ct)).Count == 0)
                 return now;
             await Task.Delay(1000 - now.Millisecond + 5, ct);
         }
     }
 
-    /// <summary>Rotation after a backup that is already complete: a failure here is a warning, not a failed backup.</summary>
-    private IReadOnlyList<string> Prune(LocalFolderStore store, string database, RetentionPolicy policy, OperationLog log)
+    /// <summary>
+    /// Rotation after a backup that is already complete: what it deletes goes into the log, and a failure is a warning
+    /// (in the log and to the user), not a failed backup.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> PruneAsync(IBackupStore store, string database, RetentionPolicy policy, OperationLog log,
+        List<string> warnings, IProgress<OperationEvent>? progress)
     {
         try
         {
-            var plan = RetentionApplier.PlanFor(store, database, policy, clock.GetLocalNow());
-            return RetentionApplier.Apply(store, plan);
+            progress?.Report(new StepStarted(Step.Rotating, "rotating old backups"));
+            var plan = RetentionPlanner.Plan(await BackupCatalog.ScanAsync(store, database, CancellationToken.None), policy, clock.GetLocalNow());
+            var deleted = await RetentionApplier.ApplyAsync(store, plan, CancellationToken.None);
+            log.Info(deleted.Count == 0
+                ? $"rotation: nothing to delete (older than {plan.Cutoff:yyyy-MM-dd HH:mm} go, the newest {Math.Max(1, policy.KeepLast)} always stay)"
+                : $"rotation deleted {deleted.Count} files: {string.Join(", ", deleted)}");
+            return deleted;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LifeboatException)
         {
-            log.Warn($"rotation failed: {e.Message}; the backup itself is complete");
-            return [];
+            var warning = $"rotation failed: {(e as LifeboatException)?.OneLine ?? e.Message}; the backup itself is complete";
+            log.Warn(warning);
+            warnings.Add(warning);
+            progress?.Report(new WarningRaised(warning));
+            return e is RetentionApplier.PartlyDoneException partly ? partly.Deleted : [];
+        }
+    }
+
+    /// <summary>
+    /// Removes what runs that died left of this database's backups (called while holding its lock, so no other run is
+    /// writing them): *.partial files, and archives or sidecars that got their final name but never a manifest (a run
+    /// killed between its renames and the manifest). Logs stay: they tell what happened.
+    /// </summary>
+    private static async Task RemoveStalePartialsAsync(IBackupStore store, string database, CancellationToken ct)
+    {
+        var files = (await store.ListAsync(BackupNaming.Prefix(database), ct)).Select(f => f.Name).ToList();
+        var manifests = files.Where(f => f.EndsWith(BackupNaming.ManifestExtension, StringComparison.Ordinal))
+            .Select(f => BackupNaming.Parse(f)?.Stem).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var parsed = BackupNaming.Parse(file);
+            if (parsed?.Database != database)
+                continue;
+            var partial = file.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal);
+            var orphan = !partial && !manifests.Contains(parsed.Stem) && BackupNaming.IsArchiveOrSidecar(parsed.Extension);
+            if (partial || orphan)
+                await TryDeleteAsync(store, file);
         }
     }
 
@@ -122,15 +168,18 @@ public sealed partial class BackupService(IPasswordPrompt? passwordPrompt, TimeP
     /// Files of this run that already have their final name but no manifest (a failure or Ctrl-C between the renames
     /// and the manifest) are not a backup: remove them. The log of the failed run stays.
     /// </summary>
-    private static void RemoveFilesWithoutManifest(LocalFolderStore store, string stem)
+    private static async Task RemoveFilesWithoutManifestAsync(IBackupStore store, string stem)
     {
-        if (store.Exists(stem + BackupNaming.ManifestExtension))
+        var files = await store.ListAsync(stem + ".", CancellationToken.None);
+        if (files.Any(f => f.Name == stem + BackupNaming.ManifestExtension))
             return;
-        foreach (var file in store.List().Where(f => f.Name.StartsWith(stem + ".", StringComparison.Ordinal)
-                     && f.Name != stem + BackupNaming.LogExtension && !f.Name.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal)))
-        {
-            try { file.Delete(); }
-            catch (IOException) { }
-        }
+        foreach (var file in files.Where(f => f.Name != stem + BackupNaming.LogExtension && !f.Name.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal)))
+            await TryDeleteAsync(store, file.Name);
+    }
+
+    private static async Task TryDeleteAsync(IBackupStore store, string name)
+    {
+        try { await store.DeleteAsync(name, CancellationToken.None); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

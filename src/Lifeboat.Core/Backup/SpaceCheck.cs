@@ -1,4 +1,5 @@
 using Lifeboat.Core.Errors;
+using Lifeboat.Core.Manifest;
 
 namespace Lifeboat.Core.Backup;
 
@@ -14,11 +15,11 @@ public static class SpaceCheck
             ? (long)(tableDataBytes * 1.2)
             : tableDataBytes / 2;
 
-    public static void Ensure(long freeBytes, long neededBytes, string folder)
+    public static void Ensure(long? freeBytes, long neededBytes, string folder)
     {
-        if (freeBytes >= 0 && freeBytes < neededBytes)
+        if (freeBytes is { } free && free < neededBytes)
             throw new LifeboatException(
-                $"unable to back up into '{folder}': about {Units.Bytes(neededBytes)} is needed but only {Units.Bytes(freeBytes)} is free",
+                $"unable to back up into '{folder}': about {Units.Bytes(neededBytes)} is needed but only {Units.Bytes(free)} is free",
                 "free some space, prune old backups (lifeboat prune), or choose another --backup-dir", ExitCodes.DiskFull);
     }
 }

@@ -10,38 +10,44 @@ namespace Lifeboat.Core.Logging;
 /// </summary>
 public sealed partial class OperationLog : IAsyncDisposable
 {
-    private readonly PendingFile? _file;
+    private readonly IPendingFile? _file;
     private readonly Stream _stream;
     private readonly StreamWriter _writer;
     private readonly string? _secret;
     private bool _finished;
 
-    private OperationLog(PendingFile? file, Stream stream, string finalPath, string? secret)
+    private OperationLog(IPendingFile? file, Stream stream, string location, string? secret)
     {
         _file = file;
         _stream = stream;
         _secret = secret;
-        FinalPath = finalPath;
+        Location = location;
         _writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
     }
 
     /// <summary>A new log that gets its final name only when finished.</summary>
-    public static OperationLog Create(LocalFolderStore store, string name, string? secret)
+    public static async Task<OperationLog> CreateAsync(IBackupStore store, string name, string? secret, CancellationToken ct)
     {
-        var file = store.Create(name);
-        return new OperationLog(file, file.Stream, file.FinalPath, secret);
+        var file = await store.CreateAsync(name, ct);
+        return new OperationLog(file, file.Stream, LocationOf(store, name), secret);
     }
 
-    /// <summary>A log that grows with each run (restores of the same backup), appended in place (0600).</summary>
-    public static OperationLog Append(string path, string? secret)
+    /// <summary>
+    /// A log that grows with each run (restores of the same backup), appended in place (0600); null when the store
+    /// cannot append or refuses (a read-only backup folder still restores).
+    /// </summary>
+    public static OperationLog? TryAppend(IBackupStore store, string name, string? secret)
     {
-        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new OperationLog(null, new FileStream(path, options), path, secret);
+        if (store.Local is not { } local)
+            return null;
+        try { return new OperationLog(null, local.OpenAppend(name), LocationOf(store, name), secret); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    public string FinalPath { get; }
+    private static string LocationOf(IBackupStore store, string name) => store.Local?.PathOf(name) ?? $"{store.Location}/{name}";
+
+    /// <summary>Where the log is (a path for a local store).</summary>
+    public string Location { get; }
 
     public void Info(string message) => Write("INFO", message);
     public void Warn(string message) => Write("WARN", message);

@@ -19,8 +19,8 @@ public sealed record BackupManifest
     public required DateTimeOffset StartedAt { get; init; }
     public required DateTimeOffset FinishedAt { get; init; }
     public double DurationSeconds { get; init; }
-    public required string Format { get; init; }
-    public required string Compression { get; init; }
+    public required BackupFormat Format { get; init; }
+    public required Compression Compression { get; init; }
     public required ManifestFile Archive { get; init; }
     public IReadOnlyList<ManifestFile> Sidecars { get; init; } = [];
     public string? LogFile { get; init; }
@@ -33,25 +33,29 @@ public sealed record BackupManifest
     /// Lifeboat counted that way, whose counts include partitions and inheritance children: the restore's verification
     /// counts such a backup the same way it was counted.
     /// </summary>
-    public string? RowCounts { get; init; }
-
-    public const string OwnRows = "own";
+    public RowCounting? RowCounts { get; init; }
     public IReadOnlyList<ExtensionInfo> Extensions { get; init; } = [];
     public MigrationInfo? Migration { get; init; }
     public DatabaseProperties? DatabaseProperties { get; init; }
     public IReadOnlyList<RoleInfo> Roles { get; init; } = [];
     public bool RolePasswordsIncluded { get; init; }
-    public IReadOnlyList<string> Warnings { get; init; } = [];
     public VerificationRecord? Verification { get; init; }
 
     [JsonIgnore]
     public long TotalSizeBytes => Archive.SizeBytes + Sidecars.Sum(s => s.SizeBytes);
     [JsonIgnore]
     public IEnumerable<ManifestFile> AllFiles => Sidecars.Prepend(Archive);
+
+    /// <summary>The sidecar of a kind (the .roles.sql, the .migrations.sql), if the backup has one.</summary>
+    public ManifestFile? Sidecar(FileKind kind) => Sidecars.FirstOrDefault(s => s.Kind == kind);
+
+    /// <summary>The major version of the pg_dump that wrote the archive (0 when unknown): restoring it needs a pg_restore at least as new.</summary>
+    [JsonIgnore]
+    public int PgDumpMajor => Postgres.PgVersion.ParseToolOutput($"(PostgreSQL) {PgDumpVersion}")?.Major ?? 0;
 }
 
 /// <summary>A file of the backup with its size and SHA-256 (lower-case hex).</summary>
-public sealed record ManifestFile(string Name, long SizeBytes, string Sha256, string Kind);
+public sealed record ManifestFile(string Name, long SizeBytes, string Sha256, FileKind Kind);
 
 /// <summary>The exact row count of a table, counted in the dump's snapshot.</summary>
 public sealed record TableRows(string Schema, string Name, long Rows)

@@ -5,7 +5,7 @@ using Lifeboat.Core.Errors;
 
 namespace Lifeboat.Core.Manifest;
 
-/// <summary>Reads and writes manifests as indented camelCase JSON.</summary>
+/// <summary>Manifests to and from bytes: indented camelCase JSON (where the bytes live is the store's business).</summary>
 public static class ManifestSerializer
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
@@ -23,21 +23,21 @@ public static class ManifestSerializer
 
     public static byte[] ToUtf8(BackupManifest manifest) => JsonSerializer.SerializeToUtf8Bytes(manifest, Manifest);
 
-    public static BackupManifest Read(string path)
+    /// <param name="where">The manifest's name or path, for the error a damaged one gives.</param>
+    public static BackupManifest FromUtf8(ReadOnlySpan<byte> json, string where)
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            var manifest = JsonSerializer.Deserialize(stream, Manifest)
+            var manifest = JsonSerializer.Deserialize(json, Manifest)
                 ?? throw new JsonException("empty manifest");
             if (manifest.FormatVersion > BackupManifest.CurrentFormatVersion)
-                throw new LifeboatException($"unable to read manifest '{path}': format version {manifest.FormatVersion} is newer than this lifeboat understands",
+                throw new LifeboatException($"unable to read manifest '{where}': format version {manifest.FormatVersion} is newer than this lifeboat understands",
                     "upgrade lifeboat", ExitCodes.Integrity);
             return manifest;
         }
         catch (JsonException e)
         {
-            throw new LifeboatException($"unable to read manifest '{path}': it is not valid JSON ({e.Message})",
+            throw new LifeboatException($"unable to read manifest '{where}': it is not valid JSON ({e.Message})",
                 "the backup is damaged; use another one", ExitCodes.Integrity, e);
         }
     }

@@ -1,5 +1,5 @@
 using Lifeboat.Core.Errors;
-using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Catalog;
 
 namespace Lifeboat.Core.Restore;
 
@@ -15,7 +15,7 @@ public static class BackupSelector
         if (choice.File is { } file)
         {
             var name = Path.GetFileName(file);
-            var parsed = Backup.BackupNaming.ParseUserGiven(name);
+            var parsed = BackupNaming.ParseUserGiven(name);
             var entry = entries.FirstOrDefault(e => parsed is not null && e.Stem == parsed.Stem);
             if (entry is null)
                 throw new LifeboatException($"unable to restore '{file}': no such backup in '{folder}'",
@@ -40,15 +40,6 @@ public static class BackupSelector
     }
 
     public static LifeboatException Incomplete(CatalogEntry entry, string folder) => new(
-        $"unable to restore '{entry.Stem}': the backup is incomplete ({Describe(entry.State)}{(entry.Problem is null ? "" : ": " + entry.Problem)})",
+        $"unable to restore '{entry.Stem}': the backup is incomplete ({entry.Describe()}{(entry.Problem is null ? "" : ": " + entry.Problem)})",
         $"choose another backup from `lifeboat list --backup-dir {folder}`", ExitCodes.Integrity);
-
-    public static string Describe(EntryState state) => state switch
-    {
-        EntryState.Complete => "complete",
-        EntryState.Damaged => "its manifest is damaged",
-        EntryState.Partial => "still being written, or left by a run that died",
-        EntryState.FailedRun => "only the log of a failed run",
-        _ => "it has no manifest",
-    };
 }

@@ -1,3 +1,5 @@
+using Lifeboat.Core.Catalog;
+using Lifeboat.Core.Errors;
 using Lifeboat.Core.Postgres;
 
 namespace Lifeboat.Core.Restore;
@@ -6,24 +8,40 @@ namespace Lifeboat.Core.Restore;
 public sealed record RestoreRequest(ConnectionSettings Connection, string BackupDirectory, BackupChoice Choice)
 {
     public string? TargetDatabase { get; init; }
-    public string MaintenanceDatabase { get; init; } = "postgres";
+    public string MaintenanceDatabase { get; init; } = Defaults.MaintenanceDatabase;
     public bool NoOwner { get; init; }
     public bool NoPrivileges { get; init; }
     public bool CreateRoles { get; init; }
-    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public int Jobs { get; init; } = Defaults.Jobs;
     public bool SafetyBackup { get; init; } = true;
     public bool KeepOld { get; init; }
     public string? PgBin { get; init; }
     /// <summary>How long the swap may take before it rolls back (blocking connections, ending sessions, renaming).</summary>
-    public TimeSpan SwapTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SwapTimeout { get; init; } = Defaults.SwapTimeout;
 
     public string Target => TargetDatabase ?? Connection.Database;
 }
 
-/// <summary>Which backup: a file (path or name in the folder), the latest, or the newest at or before a time.</summary>
+/// <summary>Which backup: a file (path or name in the folder), the latest, the newest at or before a time, or (all empty) one picked from a list.</summary>
 public sealed record BackupChoice(string? File = null, bool Latest = false, DateTimeOffset? At = null)
 {
     public bool IsEmpty => File is null && !Latest && At is null;
+
+    /// <summary>The choice from --file, --latest and --at, of which at most one may be given.</summary>
+    public static BackupChoice From(string? file, bool latest, string? at, DateTimeOffset now)
+    {
+        var given = new[] { file is not null ? "--file" : null, latest ? "--latest" : null, at is not null ? "--at" : null }.OfType<string>().ToList();
+        if (given.Count > 1)
+            throw new LifeboatException($"unable to choose the backup: {string.Join(" and ", given)} were both given",
+                "give one of --file, --latest and --at (or none, to pick from a list)", ExitCodes.Usage);
+        return new BackupChoice(file, latest, at is null ? null : TimeExpression.Parse(at, now));
+    }
+
+    /// <summary>
+    /// The database a restore is about when no -d (nor PGDATABASE) was given: with --file, the one the backup was taken
+    /// of (its name says), not the user's name; null when that cannot be told.
+    /// </summary>
+    public string? DatabaseFromFile() => File is null ? null : BackupNaming.ParseUserGiven(Path.GetFileName(File))?.Database;
 }
 
 /// <summary>What a finished restore did.</summary>
@@ -41,9 +59,12 @@ public sealed record RestoreSummary(string Target, bool TargetExists, long? Targ
     public Manifest.VerificationRecord? LastVerification { get; init; }
 }
 
-/// <summary>Asks before replacing a database; the CLI answers from --force or a prompt.</summary>
-public interface IRestoreConfirmation
+/// <summary>The questions a restore may ask the person at the terminal; the CLI answers them (or refuses without a terminal).</summary>
+public interface IRestorePrompts
 {
-    /// <summary>True to go on. Throws when it cannot ask (no terminal, no --force).</summary>
+    /// <summary>True to go on replacing an existing database. Throws when it cannot ask (no terminal, no --force).</summary>
     bool Confirm(RestoreSummary summary);
+
+    /// <summary>Picks one of a database's complete backups, newest first. Throws when it cannot ask.</summary>
+    CatalogEntry Pick(IReadOnlyList<CatalogEntry> backups);
 }

@@ -1,60 +1,54 @@
 using Lifeboat.Core.Backup;
+using Lifeboat.Core.Catalog;
 using Lifeboat.Core.Errors;
 using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Postgres;
-using Lifeboat.Core.Logging;
-using Lifeboat.Core.Storage;
+using Lifeboat.Core.Reporting;
+using Lifeboat.Core.Staging;
+using Lifeboat.Core.Verification;
 using Npgsql;
 
 namespace Lifeboat.Core.Restore;
 
 public sealed partial class RestoreService
 {
-    private static async Task<VerificationOutcome> RestoreIntoStagingAsync(Run run, string staging, Task<DecompressedCopy?> copy, CancellationToken ct)
+    private static async Task<VerificationOutcome> RestoreIntoStagingAsync(Run run, StagingDatabase staging, Task<DecompressedCopy?> copy, CancellationToken ct)
     {
-        var p = run.Manifest.DatabaseProperties;
-        var create = $"CREATE DATABASE {Sql.Ident(staging)} TEMPLATE template0 ENCODING {Sql.Literal(p?.Encoding ?? "UTF8")}";
-        if (p?.Collate is not null && p.Ctype is not null)
-            create += $" LC_COLLATE {Sql.Literal(p.Collate)} LC_CTYPE {Sql.Literal(p.Ctype)}";
-        await ExecAsync(run.Maintenance, create, ct);
-        run.StagingCreated = true;
-        run.Log?.Info($"created staging database {staging}");
-
         run.Step = "loading the backup into the staging database";
-        run.OnPhase?.Invoke($"restoring into {staging}");
+        run.OnPhase(Step.Loading, $"restoring into {staging.Name}");
         var loader = new ArchiveLoader(run.Settings, run.Log);
         var options = new LoadOptions(Math.Max(1, run.Request.Jobs), run.Request.NoOwner, run.Request.NoPrivileges)
         {
-            OnPhase = message => { run.Log?.Info(message); run.OnPhase?.Invoke(message); },
+            OnPhase = message => { run.Log?.Info(message); run.OnPhase(Step.Loading, message); },
             PendingCopy = copy,
         };
-        var warnings = await loader.LoadAsync(run.Store.PathOf(run.Manifest.Archive.Name), run.Manifest, staging, options, run.Tools, run.Facts.Version.Major, ct);
-        run.Warnings.AddRange(warnings);
+        run.Warnings.AddRange(await loader.LoadAsync(run.Store, run.Manifest, staging.Name, options, run.Tools, run.Facts.Version.Major, ct));
 
         run.Step = "verifying the staging database";
-        run.OnPhase?.Invoke("verifying the restored database against the manifest");
-        var outcome = await RestoredDatabaseCheck.CompareAsync(run.Settings.WithDatabase(staging), run.Manifest, options.Jobs, ct);
+        run.OnPhase(Step.Verifying, "verifying the restored database against the manifest");
+        var outcome = await staging.CompareAsync(run.Settings, run.Manifest, options.Jobs, ct);
         if (!outcome.Passed)
             throw new LifeboatException($"unable to restore: the restored database does not match the backup's manifest: {string.Join("; ", outcome.Problems.Take(5))}",
                 "the target was not changed; verify the backup (`lifeboat verify --deep`) or choose another", ExitCodes.Integrity);
         run.Log?.Info($"verified: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}");
 
-        if (p is not null)
+        if (run.Manifest.DatabaseProperties is { } p)
         {
             run.Step = "applying the database's properties (owner, settings, comment, privileges)";
             var existing = await Preflight.ExistingRolesAsync(run.Maintenance, ct);
-            await DatabasePropertiesApplier.ApplyAsync(run.Maintenance, p, staging, run.Request.NoOwner, run.Request.NoPrivileges, existing, ct);
+            await DatabasePropertiesApplier.ApplyAsync(run.Maintenance, p, staging.Name, run.Request.NoOwner, run.Request.NoPrivileges, existing, ct);
             run.Log?.Info($"database properties applied (owner {p.Owner}, {p.Settings.Count} settings, {p.RoleSettings.Count} per-role settings, comment, privileges)");
         }
         return outcome;
     }
 
+    /// <summary>A backup of the database about to be replaced, into --backup-dir (also when the backup restored came from elsewhere).</summary>
     private async Task<string> SafetyBackupAsync(Run run, string target, CancellationToken ct)
     {
         run.Step = SafetyBackupStep;
-        run.OnPhase?.Invoke($"taking a safety backup of the current '{target}'");
-        var backup = new BackupService(passwordPrompt, clock);
-        var request = new BackupRequest(run.Settings.WithDatabase(target), run.Store.Root)
+        run.OnPhase(Step.SafetyBackup, $"taking a safety backup of the current '{target}'");
+        var backup = new BackupService(stores, passwordPrompt, clock);
+        var request = new BackupRequest(run.Settings.WithDatabase(target), run.Request.BackupDirectory)
         {
             Label = CatalogEntry.SafetyLabel,
             Prune = false,
@@ -86,7 +80,7 @@ public sealed partial class RestoreService
         }
     }
 
-    private async Task<RestoreSummary> SummarizeAsync(NpgsqlConnection maintenance, ConnectionSettings settings, string target, CatalogEntry entry,
+    private static async Task<RestoreSummary> SummarizeAsync(NpgsqlConnection maintenance, ConnectionSettings settings, string target, CatalogEntry entry,
         bool safetyBackup, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", maintenance);
@@ -114,30 +108,20 @@ public sealed partial class RestoreService
         };
     }
 
-    private static async Task<IReadOnlyList<string>> CreateRolesAsync(LocalFolderStore store, BackupManifest manifest, ConnectionSettings settings,
-        ToolLocator tools, int serverMajor, IReadOnlyList<string> missing, OperationLog? log, CancellationToken ct)
+    /// <summary>Runs the backup's .roles.sql through psql (from the store, on its stdin): only the missing roles are created.</summary>
+    private static async Task<IReadOnlyList<string>> CreateRolesAsync(Run run, IReadOnlyList<string> missing, CancellationToken ct)
     {
-        var rolesFile = manifest.Sidecars.FirstOrDefault(s => s.Kind == "roles")
+        var rolesFile = run.Manifest.Sidecar(FileKind.Roles)
             ?? throw new LifeboatException("unable to create roles: this backup has no .roles.sql", "create them by hand, or use --no-owner --no-privileges", ExitCodes.Failure);
-        var psql = await tools.FindAsync("psql", serverMajor, ct);
-        var result = await ToolRunner.RunAsync(psql, ["--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", store.PathOf(rolesFile.Name)], settings, null, ct);
-        log?.ToolOutput("psql", result.StandardError);
+        var psql = await run.Tools.FindAsync("psql", run.Facts.Version.Major, ct);
+        await using var script = await run.Store.OpenReadAsync(rolesFile.Name, ct);
+        var result = await ToolRunner.RunAsync(psql, ["--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], run.Settings, null, ct,
+            stdin: CliWrap.PipeSource.FromStream(script));
+        run.Log?.ToolOutput("psql", result.StandardError);
         if (!result.Succeeded)
             throw result.ToException("creating roles needs CREATEROLE (or superuser); nothing else was changed");
-        log?.Info($"created roles: {string.Join(", ", missing)}{(manifest.RolePasswordsIncluded ? " (with their saved passwords)" : " (no password yet)")}");
+        run.Log?.Info($"created roles: {string.Join(", ", missing)}{(run.Manifest.RolePasswordsIncluded ? " (with their saved passwords)" : " (no password yet)")}");
         return missing;
-    }
-
-    private static async Task DropIfExistsAsync(NpgsqlConnection maintenance, string database)
-    {
-        try
-        {
-            await ExecAsync(maintenance, $"DROP DATABASE IF EXISTS {Sql.Ident(database)} WITH (FORCE)", CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            // The connection itself is gone: the staging database has a name no one uses and `lifeboat` reports it.
-        }
     }
 
     private static async Task ExecAsync(NpgsqlConnection connection, string sql, CancellationToken ct)

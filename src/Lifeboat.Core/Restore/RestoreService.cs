@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using Lifeboat.Core.Backup;
+using Lifeboat.Core.Catalog;
 using Lifeboat.Core.Errors;
 using Lifeboat.Core.Logging;
 using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Postgres;
+using Lifeboat.Core.Reporting;
+using Lifeboat.Core.Staging;
 using Lifeboat.Core.Storage;
 using Lifeboat.Core.Verification;
 using Npgsql;
@@ -15,19 +17,23 @@ namespace Lifeboat.Core.Restore;
 /// pick → check → restore into a staging database → verify against the manifest → safety backup → swap.
 /// Until the swap, the target is never touched; any failure (or Ctrl-C) drops the staging database.
 /// </summary>
-public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRestoreConfirmation confirmation, TimeProvider clock)
+public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt? passwordPrompt, IRestorePrompts prompts, TimeProvider clock)
 {
-    public async Task<RestoreResult> RunAsync(RestoreRequest request, Action<string>? onPhase, CancellationToken ct)
+    public Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationEvent>? progress, CancellationToken ct) =>
+        PostgresFailure.TranslateAsync(() => RunCoreAsync(request, progress, ct), "restore", request.Target);
+
+    private async Task<RestoreResult> RunCoreAsync(RestoreRequest request, IProgress<OperationEvent>? progress, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
-        var (store, entry) = Pick(request);
+        var (store, entry) = await PickAsync(request, ct);
         var manifest = entry.Manifest!;
-        onPhase?.Invoke($"checking {entry.Stem}");
+        void OnPhase(Step step, string message) => progress?.Report(new StepStarted(step, message));
+        OnPhase(Step.Checking, $"checking {entry.Stem}");
         // The decompressed copy for pg_restore --jobs is made while the checksums and the server are checked (it only
         // reads the backup), and while the schema is restored; it is removed when anything fails, and after the restore.
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var copyTask = new ArchiveLoader(request.Connection, null)
-            .PrepareAsync(store.PathOf(manifest.Archive.Name), manifest, Math.Max(1, request.Jobs), onPhase, copyCancel.Token);
+            .PrepareAsync(store, manifest, Math.Max(1, request.Jobs), m => OnPhase(Step.Decompressing, m), copyCancel.Token);
         await using var copy = new CopyOwner(copyTask, copyCancel);
         // The checksums are read while we log in (one login, kept as the maintenance connection); a damaged backup is
         // still the first thing reported, and before anyone is asked for a password.
@@ -51,54 +57,49 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         var tools = new ToolLocator(request.PgBin);
         var target = request.Target;
 
-        Preflight.CheckVersions(manifest, facts.Version);
-        await tools.FindAsync(manifest.Format == "plain" ? "psql" : "pg_restore", facts.Version.Major, ct);
-        await Preflight.CheckExtensionsAsync(maintenance, manifest, facts.Version, ct);
+        await Preflight.CheckAllAsync(maintenance, manifest, facts.Version, tools, ct);
         var missingRoles = await Preflight.MissingRolesAsync(maintenance, manifest, ct);
         if (missingRoles.Count > 0 && !request.CreateRoles && !(request.NoOwner && request.NoPrivileges))
             throw Preflight.MissingRolesError(missingRoles);
         await Preflight.CheckServerDiskAsync(maintenance, settings, manifest, ct);
 
         var summary = await SummarizeAsync(maintenance, settings, target, entry, request.SafetyBackup, ct);
-        if (summary.TargetExists && !confirmation.Confirm(summary))
+        if (summary.TargetExists && !prompts.Confirm(summary))
             throw new LifeboatException($"restore of '{target}' cancelled at the confirmation: nothing was changed", null, ExitCodes.Failure);
 
-        await using var log = OpenLog(store, entry.Stem, settings.Password);
+        await using var log = OperationLog.TryAppend(store, entry.Stem + BackupNaming.RestoreLogExtension, settings.Password);
         log?.Info($"restore of {entry.Stem} into '{target}' on {settings.Host}:{settings.Port} as '{settings.User}' (server {facts.VersionText})");
-        var createdRoles = missingRoles.Count > 0 && request.CreateRoles
-            ? await CreateRolesAsync(store, manifest, settings, tools, facts.Version.Major, missingRoles, log, ct)
-            : [];
-
-        var stamp = clock.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        var staging = ScratchName(target, "lifeboat", stamp);
-        var old = ScratchName(target, "lifeboat_old", stamp);
-        var run = new Run(request, settings, maintenance, store, entry, manifest, tools, facts, log, onPhase);
+        var run = new Run(request, settings, maintenance, store, entry, manifest, tools, facts, log, OnPhase);
+        var stagingCreated = false;
         try
         {
+            var createdRoles = missingRoles.Count > 0 && request.CreateRoles ? await CreateRolesAsync(run, missingRoles, ct) : [];
+            run.Step = "creating the staging database";
+            await using var staging = await StagingDatabase.CreateAsync(maintenance, target, StagingKind.Restore, manifest.DatabaseProperties, clock,
+                m => log?.Info(m), ct);
+            stagingCreated = true;
             var outcome = await RestoreIntoStagingAsync(run, staging, copy.GetAsync(), ct);
             string? safety = null;
             if (summary.TargetExists && request.SafetyBackup)
                 safety = await SafetyBackupAsync(run, target, ct);
 
             run.Step = "the swap";
-            onPhase?.Invoke("swapping in the restored database");
-            await new DatabaseSwapper(maintenance, request.SwapTimeout, m => log?.Info(m)).SwapAsync(staging, target, old, summary.TargetExists, ct);
+            OnPhase(Step.Swapping, "swapping in the restored database");
+            var old = OldName(target);
+            await new DatabaseSwapper(maintenance, request.SwapTimeout, m => log?.Info(m)).SwapAsync(staging.Name, target, old, summary.TargetExists, ct);
             // Swapped: from here on nothing may fail the restore or be cancelled; problems are warnings.
-            run.StagingCreated = false;
+            staging.Keep();
+            stagingCreated = false;
             var keptOld = summary.TargetExists ? await FinishOldAsync(run, old) : null;
 
             log?.Info($"restored '{target}' in {Units.Duration(stopwatch.Elapsed)}: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}, verification passed");
             return new RestoreResult(target, entry.Stem, stopwatch.Elapsed, outcome.Tables, outcome.Rows, outcome.MigrationVersion, keptOld, safety,
-                createdRoles, run.Warnings, log?.FinalPath);
+                createdRoles, run.Warnings, log?.Location);
         }
         catch (Exception e)
         {
             log?.Error(e is OperationCanceledException ? "cancelled" : (e as LifeboatException)?.OneLine ?? e.Message);
-            if (run.StagingCreated)
-            {
-                await DropIfExistsAsync(maintenance, staging);
-                log?.Info($"staging database {staging} dropped; '{target}' was not changed");
-            }
+            log?.Info(stagingCreated ? $"the staging database was dropped; '{target}' was not changed" : $"'{target}' was not changed");
             throw NameTheStep(e, run.Step, target);
         }
         finally
@@ -106,6 +107,16 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
             if (log is not null)
                 await log.FinishAsync();
         }
+    }
+
+    /// <summary>The name the replaced database has between the swap and its drop (or for good, with --keep-old).</summary>
+    private string OldName(string target)
+    {
+        var suffix = $"__lifeboat_old_{clock.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}";
+        var prefix = target;
+        while (System.Text.Encoding.UTF8.GetByteCount(prefix) > 63 - suffix.Length)
+            prefix = prefix[..^1];
+        return prefix + suffix;
     }
 
     /// <summary>
@@ -126,14 +137,12 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
 
     private const string SafetyBackupStep = "the safety backup";
 
-    private sealed record Run(RestoreRequest Request, ConnectionSettings Settings, NpgsqlConnection Maintenance, LocalFolderStore Store,
-        CatalogEntry Entry, BackupManifest Manifest, ToolLocator Tools, ServerFacts Facts, OperationLog? Log, Action<string>? OnPhase)
+    private sealed record Run(RestoreRequest Request, ConnectionSettings Settings, NpgsqlConnection Maintenance, IBackupStore Store,
+        CatalogEntry Entry, BackupManifest Manifest, ToolLocator Tools, ServerFacts Facts, OperationLog? Log, Action<Step, string> OnPhase)
     {
         public List<string> Warnings { get; } = [];
         /// <summary>The step under way, named in errors that would not say it themselves.</summary>
-        public string Step { get; set; } = "creating the staging database";
-        /// <summary>Only a staging database this run created may be dropped (another run may own one of the same name).</summary>
-        public bool StagingCreated { get; set; }
+        public string Step { get; set; } = "creating the roles";
     }
 
     /// <summary>Awaits the copy being made in the background; on dispose stops it if still running and removes it.</summary>
@@ -153,33 +162,23 @@ public sealed partial class RestoreService(IPasswordPrompt? passwordPrompt, IRes
         }
     }
 
-    /// <summary>Resolves the choice to a complete backup; a path outside --backup-dir makes its own folder the store.</summary>
-    private static (LocalFolderStore, CatalogEntry) Pick(RestoreRequest request)
+    /// <summary>
+    /// Resolves the choice to a complete backup and the store it is in: a path outside --backup-dir makes its own folder
+    /// the store; no choice at all asks the person at the terminal to pick one.
+    /// </summary>
+    private async Task<(IBackupStore, CatalogEntry)> PickAsync(RestoreRequest request, CancellationToken ct)
     {
-        var folder = request.BackupDirectory;
-        if (request.Choice.File is { } file && BackupFilePath.OutsideFolder(file, folder) is { } own)
-            folder = own;
-        var store = new LocalFolderStore(folder);
-        store.EnsureReadable();
-        var entry = BackupSelector.Select(BackupCatalog.Scan(store), request.Connection.Database, request.Choice, store.Root,
-            request.TargetDatabase is not null);
-        return (store, entry);
-    }
-
-    /// <summary>"&lt;target&gt;__&lt;kind&gt;_&lt;stamp&gt;", shortened to PostgreSQL's 63-byte limit.</summary>
-    public static string ScratchName(string target, string kind, string stamp)
-    {
-        var suffix = $"__{kind}_{stamp}";
-        var room = 63 - suffix.Length;
-        var prefix = target;
-        while (System.Text.Encoding.UTF8.GetByteCount(prefix) > room)
-            prefix = prefix[..^1];
-        return prefix + suffix;
-    }
-
-    private static OperationLog? OpenLog(LocalFolderStore store, string stem, string? secret)
-    {
-        try { return OperationLog.Append(store.PathOf(stem + BackupNaming.RestoreLogExtension), secret); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; } // a read-only backup folder still restores
+        var location = request.Choice.File is { } file ? BackupFilePath.FolderOf(file, request.BackupDirectory, "restore") : request.BackupDirectory;
+        var store = stores.Open(location);
+        await store.EnsureReadableAsync(ct);
+        var database = request.Connection.Database;
+        var entries = await BackupCatalog.ScanAsync(store, request.Choice.File is null ? database : null, ct);
+        if (!request.Choice.IsEmpty)
+            return (store, BackupSelector.Select(entries, database, request.Choice, store.Location, request.TargetDatabase is not null));
+        var complete = entries.Where(e => e.IsComplete).ToList();
+        if (complete.Count == 0)
+            throw new LifeboatException($"unable to restore '{database}': no complete backup of it in '{store.Location}'",
+                "check --dbname and --backup-dir", ExitCodes.Failure);
+        return (store, prompts.Pick(complete));
     }
 }

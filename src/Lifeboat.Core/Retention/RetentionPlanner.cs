@@ -1,4 +1,4 @@
-using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Catalog;
 
 namespace Lifeboat.Core.Retention;
 

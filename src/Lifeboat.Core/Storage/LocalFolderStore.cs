@@ -1,25 +1,24 @@
-using Lifeboat.Core.Backup;
 using Lifeboat.Core.Errors;
 
 namespace Lifeboat.Core.Storage;
 
 /// <summary>A backup folder on a local or mounted disk: 0700, files 0600, writes atomic through <see cref="PendingFile"/>.</summary>
-public sealed class LocalFolderStore(string root)
+public sealed class LocalFolderStore(string root) : IBackupStore, ILocalFolder
 {
     public string Root { get; } = Path.GetFullPath(root);
 
-    /// <summary>Creates the folder (0700 on Unix) if needed and checks that we can write into it.</summary>
-    public void EnsureWritable()
+    public string Location => Root;
+
+    public StoreCapabilities Capabilities => StoreCapabilities.LocalPath | StoreCapabilities.Seek | StoreCapabilities.Rename;
+
+    public ILocalFolder Local => this;
+
+    public Task EnsureWritableAsync(CancellationToken ct)
     {
         try
         {
             if (!Directory.Exists(Root))
-            {
-                if (OperatingSystem.IsWindows())
-                    Directory.CreateDirectory(Root);
-                else
-                    Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+                PrivateFolder.Create(Root);
             var probe = Path.Combine(Root, $".lifeboat-write-test-{Environment.ProcessId}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
@@ -38,78 +37,64 @@ public sealed class LocalFolderStore(string root)
             throw new LifeboatException($"unable to use backup folder '{Root}': {e.Message}",
                 "choose another --backup-dir", ExitCodes.Failure, e);
         }
+        return Task.CompletedTask;
     }
 
-    public void EnsureReadable()
+    public Task EnsureReadableAsync(CancellationToken ct)
     {
         if (!Directory.Exists(Root))
             throw new LifeboatException($"unable to read backup folder '{Root}': it does not exist",
                 "check --backup-dir", ExitCodes.Failure);
+        return Task.CompletedTask;
     }
 
     public string PathOf(string name) => Path.Combine(Root, name);
 
-    public PendingFile Create(string name) => new(PathOf(name));
-
-    public bool Exists(string name) => File.Exists(PathOf(name));
-
-    public IEnumerable<FileInfo> List() =>
-        Directory.Exists(Root) ? new DirectoryInfo(Root).EnumerateFiles() : [];
-
-    public long FreeBytes()
+    public Task<IReadOnlyList<StoredFile>> ListAsync(string prefix, CancellationToken ct)
     {
-        try { return new DriveInfo(Root).AvailableFreeSpace; }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return -1; }
+        IReadOnlyList<StoredFile> files = Directory.Exists(Root)
+            ? new DirectoryInfo(Root).EnumerateFiles().Where(f => f.Name.StartsWith(prefix, StringComparison.Ordinal)).Select(Describe).ToList()
+            : [];
+        return Task.FromResult(files);
     }
 
-    public void Delete(string name)
+    public Task<StoredFile?> InfoAsync(string name, CancellationToken ct)
+    {
+        var file = new FileInfo(PathOf(name));
+        return Task.FromResult(file.Exists ? Describe(file) : null);
+    }
+
+    private static StoredFile Describe(FileInfo f) => new(f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero));
+
+    public Task<Stream> OpenReadAsync(string name, CancellationToken ct) => Task.FromResult<Stream>(
+        new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous));
+
+    public Task<IPendingFile> CreateAsync(string name, CancellationToken ct) => Task.FromResult<IPendingFile>(new PendingFile(name, PathOf(name)));
+
+    public Task DeleteAsync(string name, CancellationToken ct)
     {
         var path = PathOf(name);
         if (File.Exists(path))
             File.Delete(path);
+        return Task.CompletedTask;
     }
 
-    /// <summary>Writes a small file atomically (manifest, sidecars).</summary>
-    public async Task WriteAtomicallyAsync(string name, ReadOnlyMemory<byte> content, CancellationToken ct, bool overwrite = false)
+    public Task<long?> FreeBytesAsync(CancellationToken ct)
     {
-        // With overwrite, one rename replaces the old file: a reader sees the old or the new one, never half of one.
-        await using var file = Create(name);
-        await file.Stream.WriteAsync(content, ct);
-        await file.CommitAsync(ct, replace: overwrite);
+        try { return Task.FromResult<long?>(new DriveInfo(Root).AvailableFreeSpace); }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return Task.FromResult<long?>(null); }
     }
 
-    /// <summary>
-    /// Removes what runs that died left of this database's backups (called while holding its lock, so no other run is
-    /// writing them): *.partial files, and archives or sidecars that got their final name but never a manifest (a run
-    /// killed between its renames and the manifest). Logs stay: they tell what happened.
-    /// </summary>
-    public IReadOnlyList<string> RemoveStalePartials(string database)
+    public Task<IAsyncDisposable> LockAsync(string name, string database, CancellationToken ct) =>
+        Task.FromResult<IAsyncDisposable>(FileLock.Acquire(PathOf(name), database));
+
+    public Stream OpenAppend(string name)
     {
-        var removed = new List<string>();
-        var files = List().ToList();
-        var manifests = files.Where(f => f.Name.EndsWith(BackupNaming.ManifestExtension, StringComparison.Ordinal))
-            .Select(f => BackupNaming.Parse(f.Name)?.Stem).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        foreach (var file in files)
-        {
-            var parsed = BackupNaming.Parse(file.Name);
-            if (parsed?.Database != database)
-                continue;
-            var partial = file.Name.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal);
-            var orphan = !partial && !manifests.Contains(parsed.Stem) && IsArchiveOrSidecar(parsed.Extension);
-            if (!partial && !orphan)
-                continue;
-            try
-            {
-                file.Delete();
-                removed.Add(file.Name);
-            }
-            catch (IOException) { }
-        }
-        return removed;
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new FileStream(PathOf(name), options);
     }
-
-    private static bool IsArchiveOrSidecar(string extension) => extension is ".dump.zst" or ".dump" or ".sql.zst" or ".sql.gz" or ".sql"
-        or BackupNaming.MigrationsExtension or BackupNaming.RolesExtension;
 
     /// <summary>
     /// Makes the folder's entries durable (Unix: fsync of the directory), so that renames done before survive a power

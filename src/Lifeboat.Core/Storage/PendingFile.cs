@@ -6,15 +6,16 @@ namespace Lifeboat.Core.Storage;
 /// A file being written under "&lt;name&gt;.partial": it gets its final name only in <see cref="CommitAsync"/>,
 /// after its bytes are on disk (fsync). Disposed without a commit, it deletes itself.
 /// </summary>
-public sealed class PendingFile : IAsyncDisposable
+internal sealed class PendingFile : IPendingFile
 {
     private readonly FileStream _stream;
     private bool _committed;
 
-    internal PendingFile(string finalPath)
+    internal PendingFile(string name, string finalPath)
     {
+        Name = name;
         FinalPath = finalPath;
-        PartialPath = finalPath + Backup.BackupNaming.PartialSuffix;
+        PartialPath = finalPath + PartialSuffix;
         var options = new FileStreamOptions
         {
             Mode = FileMode.Create,
@@ -28,18 +29,22 @@ public sealed class PendingFile : IAsyncDisposable
         _stream = new FileStream(PartialPath, options);
     }
 
+    /// <summary>What a file is called while it is written; a run that dies leaves it, and the next run removes it.</summary>
+    public const string PartialSuffix = ".partial";
+
+    public string Name { get; }
     public string FinalPath { get; }
     public string PartialPath { get; }
     public Stream Stream => _stream;
 
-    /// <summary>True once another program writes the partial file by its path (see <see cref="HandOver"/>).</summary>
+    /// <summary>True once another program writes the partial file by its path (see <see cref="HandOverAsync"/>).</summary>
     private bool _handedOver;
 
     /// <summary>
     /// For a program that writes the file itself (zstd -o): closes our handle and returns the path. The file stays
     /// a partial; <see cref="CommitAsync"/> then reopens it by path to fsync it, whatever inode the program left there.
     /// </summary>
-    public async Task<string> HandOver()
+    public async Task<string> HandOverAsync()
     {
         await _stream.DisposeAsync();
         _handedOver = true;

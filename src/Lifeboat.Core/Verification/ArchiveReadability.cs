@@ -1,5 +1,6 @@
 using CliWrap;
-using Lifeboat.Core.Backup;
+using Lifeboat.Core.Pipeline;
+using Lifeboat.Core.Storage;
 using Lifeboat.Core.Manifest;
 using Lifeboat.Core.Postgres;
 
@@ -14,48 +15,43 @@ public static class ArchiveReadability
 {
     private const string PlainDumpEnd = "-- PostgreSQL database dump complete";
 
-    public static async Task<string?> FindProblemAsync(string archivePath, BackupManifest manifest, ToolLocator tools, CancellationToken ct)
+    public static async Task<string?> FindProblemAsync(IBackupStore store, BackupManifest manifest, ToolLocator tools, CancellationToken ct)
     {
-        var compression = Enum.Parse<Compression>(manifest.Compression, ignoreCase: true);
+        var name = manifest.Archive.Name;
+        var pipeline = ArchivePipeline.For(manifest);
         try
         {
-            if (manifest.Format == "custom")
-                return await ListCustomAsync(archivePath, compression, manifest, tools, ct);
-            return await ReadPlainToEndAsync(archivePath, compression, ct);
+            if (manifest.Format == BackupFormat.Custom)
+                return await ListCustomAsync(store, name, pipeline, manifest, tools, ct);
+            await using var stream = await pipeline.OpenAsync(store, name, ct);
+            return await ReadPlainToEndAsync(stream, name, ct);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ZstdSharp.ZstdException)
         {
-            return $"{Path.GetFileName(archivePath)} cannot be read to its end: {e.Message}";
+            return $"{name} cannot be read to its end: {e.Message}";
         }
     }
 
-    private static async Task<string?> ListCustomAsync(string path, Compression compression, BackupManifest manifest, ToolLocator tools, CancellationToken ct)
+    private static async Task<string?> ListCustomAsync(IBackupStore store, string name, ArchivePipeline pipeline, BackupManifest manifest,
+        ToolLocator tools, CancellationToken ct)
     {
-        var major = PgVersion.ParseToolOutput($"(PostgreSQL) {manifest.PgDumpVersion}")?.Major ?? 0;
-        var pgRestore = await tools.FindAsync("pg_restore", major, ct);
+        var pgRestore = await tools.FindAsync("pg_restore", manifest.PgDumpMajor, ct);
         var args = new List<string> { "--file=-" };
-        PipeSource? stdin = null;
         Stream? source = null;
-        if (compression == Compression.Zstd)
-            stdin = PipeSource.FromStream(source = CompressionStreams.Decompress(File.OpenRead(path), compression));
-        else
+        if (pipeline.DirectPath(store, name) is { } path)
             args.Add(path);
-        try
+        else
+            source = await pipeline.OpenAsync(store, name, ct);
+        await using (source)
         {
-            var result = await ToolRunner.RunAsync(pgRestore, args, null, null, ct, PipeTarget.ToStream(Stream.Null), stdin);
-            return result.Succeeded ? null : $"{Path.GetFileName(path)} is not a readable archive: {result.StderrTail()}";
-        }
-        finally
-        {
-            if (source is not null)
-                await source.DisposeAsync();
+            var result = await ToolRunner.RunAsync(pgRestore, args, null, null, ct, PipeTarget.ToStream(Stream.Null),
+                source is null ? null : PipeSource.FromStream(source));
+            return result.Succeeded ? null : $"{name} is not a readable archive: {result.StderrTail()}";
         }
     }
 
-    private static async Task<string?> ReadPlainToEndAsync(string path, Compression compression, CancellationToken ct)
+    private static async Task<string?> ReadPlainToEndAsync(Stream stream, string name, CancellationToken ct)
     {
-        await using var stream = CompressionStreams.Decompress(
-            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan), compression);
         var tail = new TailBuffer(4096);
         var buffer = new byte[1 << 20];
         int read;
@@ -63,7 +59,7 @@ public static class ArchiveReadability
             tail.Append(buffer.AsSpan(0, read));
         return tail.Text().Contains(PlainDumpEnd, StringComparison.Ordinal)
             ? null
-            : $"{Path.GetFileName(path)} does not end with pg_dump's closing line: the dump is cut short";
+            : $"{name} does not end with pg_dump's closing line: the dump is cut short";
     }
 
     /// <summary>Keeps the last N bytes seen.</summary>

@@ -11,8 +11,8 @@ public sealed record VerifyRequest(string BackupDirectory, VerifySelection Selec
     /// <summary>Run after a deep restore with PGHOST/PGPORT/PGUSER/PGDATABASE pointing at the scratch database.</summary>
     public string? RunCommand { get; init; }
     public ConnectionSettings? Connection { get; init; }
-    public string MaintenanceDatabase { get; init; } = "postgres";
-    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public string MaintenanceDatabase { get; init; } = Defaults.MaintenanceDatabase;
+    public int Jobs { get; init; } = Defaults.Jobs;
     public string? PgBin { get; init; }
 }
 
@@ -20,3 +20,10 @@ public enum VerifySelection { File, Latest, All }
 
 /// <summary>The verdict on one backup, with a line per problem.</summary>
 public sealed record VerifyResult(string Stem, bool Passed, bool Deep, IReadOnlyList<string> Problems, string Summary);
+
+/// <summary>Every verdict of one `lifeboat verify`.</summary>
+public sealed record VerifyReport(IReadOnlyList<VerifyResult> Results)
+{
+    public int Failed => Results.Count(r => !r.Passed);
+    public bool Passed => Failed == 0;
+}

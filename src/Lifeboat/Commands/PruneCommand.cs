@@ -1,50 +1,38 @@
 using System.CommandLine;
-using Lifeboat.Cli.Console;
-using Lifeboat.Core.Manifest;
+using Lifeboat.Cli.Output;
 using Lifeboat.Core.Retention;
-using Lifeboat.Core.Storage;
-using Spectre.Console;
 
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>`lifeboat prune`: the rotation that follows each backup, on its own; --dry-run shows what would go.</summary>
 public static class PruneCommand
 {
-    public static Command Create()
+    public static Command Create(CliServices services)
     {
         var dbname = CommonOptions.Dbname();
         var backupDir = CommonOptions.BackupDir();
-        var retentionDays = new Option<int>("--retention-days") { Description = "Delete backups older than N days", DefaultValueFactory = _ => RetentionPolicy.Default.RetentionDays };
-        var keepLast = new Option<int>("--keep-last") { Description = "Never delete the newest N complete backups (at least 1)", DefaultValueFactory = _ => RetentionPolicy.Default.KeepLast };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be deleted, delete nothing" };
-        CommonOptions.NonNegative(retentionDays);
-        CommonOptions.NonNegative(keepLast);
+        var retentionDays = CommonOptions.RetentionDays();
+        var keepLast = CommonOptions.KeepLast();
+        var dryRun = CommonOptions.DryRun();
+        var json = CommonOptions.Json();
 
         var command = new Command("prune", "Delete old backups by the retention policy (all databases in the folder unless --dbname)");
-        foreach (var option in new Option[] { dbname, backupDir, retentionDays, keepLast, dryRun })
+        foreach (var option in new Option[] { dbname, backupDir, retentionDays, keepLast, dryRun, json })
             command.Options.Add(option);
 
-        command.SetAction((parse, ct) => CommandRunner.Guard(() =>
+        command.SetAction((parse, ct) => CommandRunner.Guard(services.Terminal, async () =>
         {
-            var store = new LocalFolderStore(parse.GetValue(backupDir)!);
-            store.EnsureReadable();
-            var policy = new RetentionPolicy(parse.GetValue(retentionDays), parse.GetValue(keepLast));
-            var databases = parse.GetValue(dbname) is { } one ? [one] : BackupCatalog.Scan(store).Select(e => e.Database).Distinct().ToArray();
-            var console = Terminal.Instance.Out;
-            var total = 0;
-            foreach (var database in databases)
+            var request = new PruneRequest(parse.GetValue(backupDir)!, CommonOptions.Policy(parse, retentionDays, keepLast))
             {
-                var plan = RetentionApplier.PlanFor(store, database, policy, DateTimeOffset.Now);
-                foreach (var entry in plan.Delete)
-                    console.WriteLine($"{(parse.GetValue(dryRun) ? "would delete" : "deleting")} {entry.Stem} ({entry.State}, {entry.CreatedAt:yyyy-MM-dd HH:mm}): {string.Join(", ", entry.Files)}");
-                if (!parse.GetValue(dryRun))
-                    RetentionApplier.Apply(store, plan);
-                total += plan.Delete.Count;
-                console.WriteLine($"{database}: {plan.Delete.Count} to delete, {plan.Keep.Count(e => e.IsComplete)} complete backups kept (older than {plan.Cutoff:yyyy-MM-dd HH:mm} go, newest {Math.Max(1, policy.KeepLast)} always stay)");
-            }
-            if (databases.Length == 0)
-                console.WriteLine("no backups in " + Markup.Escape(store.Root));
-            return Task.FromResult(0);
+                Database = parse.GetValue(dbname),
+                DryRun = parse.GetValue(dryRun),
+            };
+            var result = await new PruneService(services.Stores, services.Clock).PruneAsync(request, ct);
+            if (parse.GetValue(json))
+                services.Terminal.Json(PruneJson.From(result), CliJson.Default.PruneJson);
+            else
+                PruneReport.Write(services.Terminal.Out, result);
+            return 0;
         }));
         return command;
     }

@@ -1,4 +1,4 @@
-using Lifeboat.Core.Backup;
+using Lifeboat.Core.Catalog;
 using Lifeboat.Core.Manifest;
 
 namespace Lifeboat.Core.Tests.Support;
@@ -21,10 +21,10 @@ public static class Histories
             PgDumpVersion = "17.2",
             StartedAt = startedAt,
             FinishedAt = startedAt.AddSeconds(2),
-            Format = "custom",
-            Compression = "zstd",
-            Archive = new ManifestFile(stem + ".dump.zst", 1234, new string('a', 64), "archive"),
-            Sidecars = [new ManifestFile(stem + ".log", 10, new string('b', 64), "log")],
+            Format = BackupFormat.Custom,
+            Compression = Compression.Zstd,
+            Archive = new ManifestFile(stem + ".dump.zst", 1234, new string('a', 64), FileKind.Archive),
+            Sidecars = [new ManifestFile(stem + ".roles.sql", 10, new string('b', 64), FileKind.Roles)],
             TableCount = 1,
             Tables = [new TableRows("public", "notes", 100)],
             Migration = new MigrationInfo("alembic", "public.alembic_version", "6cdf0b06a3e9"),
@@ -37,7 +37,7 @@ public static class Histories
         var manifest = Manifest(database, at, verification);
         var stem = StemOf(database, at);
         return new CatalogEntry(stem, database, EntryState.Complete, manifest,
-            [stem + ".dump.zst", stem + ".json", stem + ".log"], at, null);
+            [stem + ".dump.zst", stem + ".json", stem + ".log", stem + ".roles.sql"], 1300, at, null);
     }
 
     /// <summary>The backup a restore takes of the database it replaces.</summary>
@@ -58,7 +58,7 @@ public static class Histories
             EntryState.NoManifest => [stem + ".dump.zst"],
             _ => throw new ArgumentOutOfRangeException(nameof(state), "use Complete() for complete backups"),
         };
-        return new CatalogEntry(stem, database, state, null, files, at, state == EntryState.Damaged ? "not valid JSON" : null);
+        return new CatalogEntry(stem, database, state, null, files, 100, at, state == EntryState.Damaged ? "not valid JSON" : null);
     }
 
     public static VerificationRecord Passed(DateTimeOffset at, bool deep = true) => new(true, at, deep, "restored into a scratch database");

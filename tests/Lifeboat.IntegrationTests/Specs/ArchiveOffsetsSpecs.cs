@@ -1,4 +1,4 @@
-using Lifeboat.Core.Restore;
+using Lifeboat.Core.Postgres;
 using Lifeboat.IntegrationTests.Support;
 using Xunit;
 

@@ -74,7 +74,7 @@ public sealed class RestoreWorkspace : IAsyncDisposable
     /// <summary>Every complete backup (readable manifest) in the folder, oldest first.</summary>
     public IReadOnlyList<BackupOnDisk> Backups() =>
         Directory.GetFiles(BackupDir, "*.json")
-            .Select(path => new BackupOnDisk(path, ManifestSerializer.Read(path)))
+            .Select(path => new BackupOnDisk(path, ManifestSerializer.FromUtf8(File.ReadAllBytes(path), path)))
             .OrderBy(b => b.Manifest.StartedAt)
             .ToList();
 

@@ -1,0 +1,35 @@
+using Lifeboat.Core.Catalog;
+using Lifeboat.Core.Storage;
+
+namespace Lifeboat.Core.Retention;
+
+/// <summary>`lifeboat prune`: the rotation that follows each backup, on its own, for one database or every one in the store.</summary>
+public sealed class PruneService(IBackupStores stores, TimeProvider clock)
+{
+    public async Task<PruneResult> PruneAsync(PruneRequest request, CancellationToken ct)
+    {
+        var store = stores.Open(request.BackupDirectory);
+        await store.EnsureReadableAsync(ct);
+        var databases = request.Database is { } one ? [one]
+            : (await BackupCatalog.ScanAsync(store, null, ct)).Select(e => e.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var results = new List<DatabasePrune>();
+        foreach (var database in databases)
+        {
+            var plan = RetentionPlanner.Plan(await BackupCatalog.ScanAsync(store, database, ct), request.Policy, clock.GetLocalNow());
+            var deleted = request.DryRun ? [] : await RetentionApplier.ApplyAsync(store, plan, ct);
+            results.Add(new DatabasePrune(database, plan, deleted));
+        }
+        return new PruneResult(store.Location, request.Policy, request.DryRun, results);
+    }
+}
+
+public sealed record PruneRequest(string BackupDirectory, RetentionPolicy Policy)
+{
+    public string? Database { get; init; }
+    public bool DryRun { get; init; }
+}
+
+/// <summary>What rotation would delete (or deleted) of one database's backups.</summary>
+public sealed record DatabasePrune(string Database, RetentionPlan Plan, IReadOnlyList<string> DeletedFiles);
+
+public sealed record PruneResult(string Location, RetentionPolicy Policy, bool DryRun, IReadOnlyList<DatabasePrune> Databases);

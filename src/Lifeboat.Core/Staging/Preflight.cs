@@ -1,0 +1,91 @@
+using Lifeboat.Core.Errors;
+using Lifeboat.Core.Manifest;
+using Lifeboat.Core.Postgres;
+using Npgsql;
+
+namespace Lifeboat.Core.Staging;
+
+/// <summary>Everything checked before anything is touched: versions, extensions, roles, disk space.</summary>
+public static class Preflight
+{
+    /// <summary>Everything that can refuse a backup for this server before a scratch database is made: versions, the tool, extensions.</summary>
+    public static async Task CheckAllAsync(NpgsqlConnection connection, BackupManifest manifest, PgVersion server, ToolLocator tools, CancellationToken ct)
+    {
+        CheckVersions(manifest, server);
+        await tools.FindAsync(manifest.Format == BackupFormat.Plain ? "psql" : "pg_restore", Math.Max(server.Major, manifest.PgDumpMajor), ct);
+        await CheckExtensionsAsync(connection, manifest, server, ct);
+    }
+
+    public static void CheckVersions(BackupManifest manifest, PgVersion server)
+    {
+        var dumpMajor = manifest.PgDumpMajor;
+        if (dumpMajor > server.Major)
+            throw new LifeboatException(
+                $"unable to restore a backup made by pg_dump {manifest.PgDumpVersion} into PostgreSQL {server}: its SQL may use features this server lacks",
+                $"restore into a PostgreSQL {dumpMajor} (or newer) server", ExitCodes.Tool);
+    }
+
+    public static async Task CheckExtensionsAsync(NpgsqlConnection connection, BackupManifest manifest, PgVersion server, CancellationToken ct)
+    {
+        var available = await ReadSetAsync(connection, "SELECT name FROM pg_available_extensions", ct);
+        var missing = manifest.Extensions.Where(e => e.Name != "plpgsql" && !available.Contains(e.Name)).ToList();
+        if (missing.Count == 0)
+            return;
+        var first = missing[0].Name;
+        var package = first.StartsWith("postgis", StringComparison.Ordinal) || first == "address_standardizer"
+            ? $"install postgresql-{server.Major}-postgis-3"
+            : $"install the package that provides '{first}' for PostgreSQL {server.Major}";
+        throw new LifeboatException(
+            $"extension {string.Join(", ", missing.Select(m => m.Name))} is not installed on this server: {package}",
+            "nothing was changed", ExitCodes.Failure);
+    }
+
+    /// <summary>Roles the backup names that the server lacks.</summary>
+    public static async Task<IReadOnlyList<string>> MissingRolesAsync(NpgsqlConnection connection, BackupManifest manifest, CancellationToken ct)
+    {
+        var existing = await ExistingRolesAsync(connection, ct);
+        return manifest.Roles.Select(r => r.Name).Where(r => !existing.Contains(r)).ToList();
+    }
+
+    public static Task<HashSet<string>> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        ReadSetAsync(connection, "SELECT rolname FROM pg_roles", ct);
+
+    public static LifeboatException MissingRolesError(IReadOnlyList<string> missing) => new(
+        $"unable to restore: the backup needs roles this server lacks: {string.Join(", ", missing)}",
+        "add --create-roles to create them from the backup (without passwords unless it has them), or --no-owner --no-privileges to restore without them; nothing was changed",
+        ExitCodes.Failure);
+
+    /// <summary>Free space where the server keeps its data, when it can be known (a local server and a user allowed to see data_directory).</summary>
+    public static async Task CheckServerDiskAsync(NpgsqlConnection connection, ConnectionSettings settings, BackupManifest manifest, CancellationToken ct)
+    {
+        if (settings.Host is not ("localhost" or "127.0.0.1" or "::1") && !settings.Host.StartsWith('/'))
+            return;
+        string? dataDirectory;
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT current_setting('data_directory')", connection);
+            dataDirectory = await cmd.ExecuteScalarAsync(ct) as string;
+        }
+        catch (PostgresException)
+        {
+            return; // not allowed to see it: the restore will tell if the disk fills
+        }
+        if (dataDirectory is null || !Directory.Exists(dataDirectory))
+            return;
+        var free = new DriveInfo(dataDirectory).AvailableFreeSpace;
+        if (free < manifest.DatabaseSizeBytes)
+            throw new LifeboatException(
+                $"unable to restore: the database needs about {Units.Bytes(manifest.DatabaseSizeBytes)} but the server's disk ({dataDirectory}) has {Units.Bytes(free)} free",
+                "free space on the server's disk; nothing was changed", ExitCodes.DiskFull);
+    }
+
+    private static async Task<HashSet<string>> ReadSetAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            set.Add(reader.GetString(0));
+        return set;
+    }
+}

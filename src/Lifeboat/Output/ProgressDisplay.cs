@@ -1,0 +1,78 @@
+using Lifeboat.Core;
+using Lifeboat.Core.Reporting;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Output;
+
+/// <summary>Turns an operation's events into what a user sees: a status line (backup), or a line per step (restore, verify).</summary>
+public static class ProgressDisplay
+{
+    /// <summary>
+    /// Step and bytes written on one status line, on a terminal only. The line appears with the first step, which comes
+    /// after the login: a password prompt is never inside the display.
+    /// </summary>
+    public static async Task<T> StatusLineAsync<T>(Terminal terminal, string title, Func<IProgress<OperationEvent>?, Task<T>> work)
+    {
+        if (!Terminal.IsInteractive)
+            return await work(null);
+        var started = DateTime.UtcNow;
+        var firstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string step = "starting";
+        long bytes = 0;
+        var progress = new Events(e =>
+        {
+            switch (e)
+            {
+                case StepStarted s:
+                    step = s.Message;
+                    firstStep.TrySetResult();
+                    break;
+                case BytesWritten b:
+                    Interlocked.Exchange(ref bytes, b.Bytes);
+                    break;
+            }
+        });
+        var running = work(progress);
+        await Task.WhenAny(running, firstStep.Task);
+        if (running.IsCompleted)
+            return await running;
+        return await terminal.Out.Status().StartAsync($"{title}…", async ctx =>
+        {
+            while (!running.IsCompleted)
+            {
+                ctx.Status(Markup.Escape($"{title}: {step}, {Units.Bytes(Interlocked.Read(ref bytes))} written, {Units.Duration(DateTime.UtcNow - started)} elapsed"));
+                await Task.WhenAny(running, Task.Delay(200));
+            }
+            return await running;
+        });
+    }
+
+    /// <summary>A line per step, with the time when <paramref name="timestamps"/>; warnings on stderr.</summary>
+    public static IProgress<OperationEvent> StepLines(Terminal terminal, bool timestamps) => new Events(e =>
+    {
+        switch (e)
+        {
+            case StepStarted s when timestamps:
+                terminal.Out.MarkupLine($"[grey]{Markup.Escape(DateTime.Now.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture))}[/] {Markup.Escape(s.Message)}");
+                break;
+            case StepStarted s:
+                terminal.Out.MarkupLine($"[grey]{Markup.Escape(s.Message)}[/]");
+                break;
+            case WarningRaised w:
+                terminal.Warning(w.Message);
+                break;
+        }
+    });
+
+    /// <summary>Events handled as they happen, on the reporting thread (Progress&lt;T&gt; would post them and lose their order).</summary>
+    private sealed class Events(Action<OperationEvent> handle) : IProgress<OperationEvent>
+    {
+        private readonly Lock _lock = new();
+
+        public void Report(OperationEvent value)
+        {
+            lock (_lock)
+                handle(value);
+        }
+    }
+}

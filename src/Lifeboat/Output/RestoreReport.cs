@@ -1,0 +1,30 @@
+using Lifeboat.Core;
+using Lifeboat.Core.Restore;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Output;
+
+/// <summary>What a user sees after a restore.</summary>
+public static class RestoreReport
+{
+    public static void Write(IAnsiConsole console, RestoreResult r)
+    {
+        console.MarkupLine($"[green]Restore complete[/]: database [bold]{Markup.Escape(r.Database)}[/] from {Markup.Escape(r.BackupName)}");
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("duration", Markup.Escape(Units.Duration(r.Duration)));
+        grid.AddRow("tables", Markup.Escape($"{r.Tables} ({r.Rows} rows)"));
+        grid.AddRow("migration", Markup.Escape(r.MigrationVersion ?? "none"));
+        grid.AddRow("verification", "passed: tables, row counts and migration version equal the backup's manifest");
+        if (r.SafetyBackup is not null)
+            grid.AddRow("safety backup", Markup.Escape(r.SafetyBackup));
+        if (r.KeptOldDatabase is not null)
+            grid.AddRow("previous database", Markup.Escape($"kept as {r.KeptOldDatabase}"));
+        if (r.CreatedRoles.Count > 0)
+            grid.AddRow("created roles", Markup.Escape($"{string.Join(", ", r.CreatedRoles)} (no password yet unless the backup had them: ALTER ROLE … PASSWORD)"));
+        foreach (var warning in r.Warnings)
+            grid.AddRow("warning", Markup.Escape(warning));
+        if (r.LogPath is not null)
+            grid.AddRow("log", Markup.Escape(r.LogPath));
+        console.Write(grid);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Lifeboat.Core.Postgres;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Output;
+
+/// <summary>
+/// The console in one place: whether a person is there, the prompts only they may see, and every line lifeboat prints
+/// (tables through <see cref="Out"/>, errors and warnings on stderr, JSON and monitoring lines on stdout).
+/// </summary>
+public sealed class Terminal : IPasswordPrompt
+{
+    public static readonly Terminal Instance = new();
+
+    public IAnsiConsole Out { get; } = CreateConsole();
+
+    private static IAnsiConsole CreateConsole()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            // NO_COLOR turns off colours only (Spectre honours it); the arrow-key list still needs ANSI.
+            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            Interactive = IsInteractive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        // Redirected output goes to files and scripts: do not wrap tables at 80 columns.
+        if (Console.IsOutputRedirected)
+            console.Profile.Width = 240;
+        return console;
+    }
+
+    /// <summary>A person at a terminal: stdin and stdout are both a TTY.</summary>
+    public static bool IsInteractive => !Console.IsInputRedirected && !Console.IsOutputRedirected;
+
+    /// <summary>One line on stderr: "error: …", "warning: …", "FAILED …".</summary>
+    public void Error(string line) => Console.Error.WriteLine(line);
+
+    public void Warning(string message) => Console.Error.WriteLine($"warning: {message}");
+
+    /// <summary>One plain line on stdout, as a monitoring system reads it.</summary>
+    public void Line(string text) => Console.Out.WriteLine(text);
+
+    /// <summary>A result as JSON on stdout, for scripts.</summary>
+    public void Json<T>(T value, JsonTypeInfo<T> type) => Console.Out.WriteLine(JsonSerializer.Serialize(value, type));
+
+    /// <summary>Bytes already encoded as JSON (a manifest), on stdout.</summary>
+    public void Json(byte[] utf8) => Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(utf8));
+
+    /// <summary>
+    /// Like psql: asks only when stdin is a terminal, writes the question to stderr (stdout may be redirected,
+    /// e.g. with --json) and echoes nothing.
+    /// </summary>
+    public string? AskPassword(string forWhom)
+    {
+        if (Console.IsInputRedirected)
+            return null;
+        Console.Error.Write($"Password for {forWhom}: ");
+        var password = new System.Text.StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+                break;
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (password.Length > 0)
+                    password.Length--;
+                continue;
+            }
+            if (!char.IsControl(key.KeyChar))
+                password.Append(key.KeyChar);
+        }
+        Console.Error.WriteLine();
+        return password.ToString();
+    }
+
+    public IPasswordPrompt? PasswordPrompt => Console.IsInputRedirected ? null : this;
+}
