@@ -102,7 +102,7 @@ public static partial class BackupNaming
         return EncodeDatabase(name) == encoded ? name : null; // one spelling per name
     }
 
-    [GeneratedRegex(@"^(?<stem>(?<db>[^.].*)_backup_(?<ts>\d{8}_\d{6}))(?<rest>\..+)$")]
+    [GeneratedRegex(@"^(?<stem>(?<db>[^.].*)_backup_(?<ts>\d{8}_\d{6}))(?<rest>\..+)\z", RegexOptions.Singleline)]
     private static partial Regex NamePattern();
 }
 

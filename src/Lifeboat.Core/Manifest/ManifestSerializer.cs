@@ -28,18 +28,33 @@ public static class ManifestSerializer
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize(json, Manifest)
-                ?? throw new JsonException("empty manifest");
-            if (manifest.FormatVersion > BackupManifest.CurrentFormatVersion)
-                throw new LifeboatException($"unable to read manifest '{where}': format version {manifest.FormatVersion} is newer than this lifeboat understands",
+            // The version first: a newer manifest may use words this version does not know, and is not damaged for that.
+            if (FormatVersionOf(json) is { } version && version > BackupManifest.CurrentFormatVersion)
+                throw new LifeboatException($"unable to read manifest '{where}': format version {version} is newer than this lifeboat understands",
                     "upgrade lifeboat", ExitCodes.Integrity);
-            return manifest;
+            return JsonSerializer.Deserialize(json, Manifest) ?? throw new JsonException("empty manifest");
         }
         catch (JsonException e)
         {
             throw new LifeboatException($"unable to read manifest '{where}': it is not valid JSON ({e.Message})",
                 "the backup is damaged; use another one", ExitCodes.Integrity, e);
         }
+    }
+
+    private static int? FormatVersionOf(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isVersion = reader.ValueTextEquals("formatVersion");
+            reader.Read();
+            if (isVersion)
+                return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var version) ? version : null;
+            reader.Skip();
+        }
+        return null;
     }
 }
 

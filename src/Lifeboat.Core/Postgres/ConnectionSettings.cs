@@ -34,8 +34,6 @@ public sealed record ConnectionSettings(string Host, int Port, string User, stri
 
     public ConnectionSettings WithDatabase(string database) => this with { Database = database };
 
-    public string Describe() => $"{User}@{Host}:{Port}/{Database}";
-
     internal string ToConnectionString()
     {
         var builder = new NpgsqlConnectionStringBuilder

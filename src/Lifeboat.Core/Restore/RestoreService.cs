@@ -113,10 +113,7 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
     private string OldName(string target)
     {
         var suffix = $"__lifeboat_old_{clock.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}";
-        var prefix = target;
-        while (System.Text.Encoding.UTF8.GetByteCount(prefix) > 63 - suffix.Length)
-            prefix = prefix[..^1];
-        return prefix + suffix;
+        return StagingName.Shorten(target, 63 - suffix.Length) + suffix;
     }
 
     /// <summary>

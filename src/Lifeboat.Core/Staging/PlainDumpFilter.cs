@@ -5,27 +5,91 @@ namespace Lifeboat.Core.Staging;
 
 /// <summary>
 /// psql has no --no-owner/--no-privileges: drop pg_dump's ownership and privilege statements from a plain dump
-/// on its way to psql, leaving COPY data untouched.
+/// on its way to psql. Only statements at the top level go: COPY data, quoted strings and dollar-quoted function
+/// bodies pass untouched, and so does every byte (the dump is in the database's own encoding, not always UTF-8).
 /// </summary>
 public static class PlainDumpFilter
 {
     public static PipeSource Without(Stream plainSql, bool owners, bool privileges) => PipeSource.Create(async (destination, ct) =>
     {
-        using var reader = new StreamReader(plainSql, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
-        await using var writer = new StreamWriter(destination, new UTF8Encoding(false), bufferSize: 1 << 16) { NewLine = "\n" };
+        // Latin-1 maps each byte to one char and back: the filter never changes a byte it keeps, whatever the encoding.
+        using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        await using var writer = new StreamWriter(destination, Encoding.Latin1, bufferSize: 1 << 16) { NewLine = "\n" };
         var inCopy = false;
+        var quotes = new SqlQuoteState();
         while (await reader.ReadLineAsync(ct) is { } line)
         {
             if (inCopy)
                 inCopy = line != "\\.";
-            else if (line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
+            else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
                 inCopy = true;
-            else if (owners && line.StartsWith("ALTER ", StringComparison.Ordinal) && line.Contains(" OWNER TO ", StringComparison.Ordinal))
+            else if (quotes.AtTopLevel && Dropped(line, owners, privileges))
                 continue;
-            else if (privileges && (line.StartsWith("GRANT ", StringComparison.Ordinal) || line.StartsWith("REVOKE ", StringComparison.Ordinal)
-                || line.StartsWith("ALTER DEFAULT PRIVILEGES ", StringComparison.Ordinal)))
-                continue;
+            else
+                quotes.Read(line);
             await writer.WriteLineAsync(line);
         }
     });
+
+    private static bool Dropped(string line, bool owners, bool privileges) =>
+        (owners && line.StartsWith("ALTER ", StringComparison.Ordinal) && line.Contains(" OWNER TO ", StringComparison.Ordinal))
+        || (privileges && (line.StartsWith("GRANT ", StringComparison.Ordinal) || line.StartsWith("REVOKE ", StringComparison.Ordinal)
+            || line.StartsWith("ALTER DEFAULT PRIVILEGES ", StringComparison.Ordinal)));
+
+    /// <summary>Whether the SQL read so far has left a string, a quoted identifier or a dollar-quoted body open.</summary>
+    private sealed class SqlQuoteState
+    {
+        private char _quote; // '\'' or '"' while inside one
+        private string? _dollarTag;
+
+        public bool AtTopLevel => _quote == 0 && _dollarTag is null;
+
+        public void Read(string line)
+        {
+            for (var i = 0; i < line.Length; i++)
+            {
+                var c = line[i];
+                if (_dollarTag is not null)
+                {
+                    if (c == '$' && string.CompareOrdinal(line, i, _dollarTag, 0, _dollarTag.Length) == 0)
+                    {
+                        i += _dollarTag.Length - 1;
+                        _dollarTag = null;
+                    }
+                }
+                else if (_quote != 0)
+                {
+                    if (c == _quote)
+                    {
+                        if (i + 1 < line.Length && line[i + 1] == _quote)
+                            i++; // a doubled quote stays inside
+                        else
+                            _quote = '\0';
+                    }
+                }
+                else if (c == '-' && i + 1 < line.Length && line[i + 1] == '-')
+                    return; // a comment to the end of the line
+                else if (c is '\'' or '"')
+                    _quote = c;
+                else if (c == '$' && (i == 0 || !IsIdentifierChar(line[i - 1])) && DollarTagAt(line, i) is { } tag)
+                {
+                    _dollarTag = tag;
+                    i += tag.Length - 1;
+                }
+            }
+        }
+
+        /// <summary>"$$" or "$name$" at <paramref name="start"/>; null for anything else ($1 is a parameter).</summary>
+        private static string? DollarTagAt(string line, int start)
+        {
+            var i = start + 1;
+            if (i < line.Length && char.IsDigit(line[i]))
+                return null;
+            while (i < line.Length && IsIdentifierChar(line[i]))
+                i++;
+            return i < line.Length && line[i] == '$' ? line[start..(i + 1)] : null;
+        }
+
+        private static bool IsIdentifierChar(char c) => char.IsLetterOrDigit(c) || c == '_' || c > 127;
+    }
 }

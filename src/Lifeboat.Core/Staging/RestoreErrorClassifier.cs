@@ -24,7 +24,7 @@ public static partial class RestoreErrorClassifier
         var warnings = new List<string>();
         foreach (var line in stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!line.Contains("ERROR:", StringComparison.Ordinal) && !line.Contains("error:", StringComparison.Ordinal) && !line.StartsWith("FATAL", StringComparison.Ordinal))
+            if (!line.Contains("ERROR:", StringComparison.Ordinal) && !line.Contains("error:", StringComparison.Ordinal) && !line.StartsWith("FATAL", StringComparison.Ordinal) && !line.Contains("FATAL:", StringComparison.Ordinal))
                 continue;
             if (line.Contains("errors ignored on restore", StringComparison.Ordinal))
                 continue;

@@ -52,7 +52,8 @@ public sealed partial record StagingName(string DatabasePrefix, StagingKind Kind
     private static string HostTag(string machineName) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(machineName.ToLowerInvariant())))[..4];
 
-    private static string Shorten(string text, int maxBytes)
+    /// <summary>The longest start of <paramref name="text"/> that fits <paramref name="maxBytes"/> UTF-8 bytes, never half a character.</summary>
+    internal static string Shorten(string text, int maxBytes)
     {
         var prefix = text;
         while (Encoding.UTF8.GetByteCount(prefix) > maxBytes)
@@ -60,7 +61,7 @@ public sealed partial record StagingName(string DatabasePrefix, StagingKind Kind
         return prefix;
     }
 
-    [GeneratedRegex(@"^(?<db>.*)__lifeboat_(?<verify>verify_)?(?<stamp>\d{14})_(?<host>[0-9a-f]{4})_(?<pid>\d{1,10})$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"^(?<db>.*)__lifeboat_(?<verify>verify_)?(?<stamp>\d{14})_(?<host>[0-9a-f]{4})_(?<pid>\d{1,10})\z", RegexOptions.Singleline)]
     private static partial Regex Pattern();
 }
 

@@ -22,7 +22,7 @@ public static class BackupPicker
     {
         var m = e.Manifest!;
         var verified = m.Verification is null ? "not verified" : m.Verification.Passed ? $"verified {m.Verification.At.ToLocalTime():yyyy-MM-dd}" : "verification FAILED";
-        return $"{e.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {Units.Age(now - e.CreatedAt),-14} {Units.Bytes(m.Archive.SizeBytes),9}  {m.Format,-6}  " +
+        return $"{e.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {Units.Age(now - e.CreatedAt),-14} {Units.Bytes(m.Archive.SizeBytes),9}  {ListReport.Word(m.Format),-6}  " +
                $"{m.Migration?.Version ?? "-",-14} {(m.Label ?? ""),-12} {verified}";
     }
 }

@@ -14,7 +14,7 @@ public static class BackupReport
         console.MarkupLine($"[green]Backup complete[/]: {Markup.Escape(result.ArchivePath)}");
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("database", Markup.Escape($"{m.Database} ({Units.Bytes(m.DatabaseSizeBytes)} on the server, PostgreSQL {m.ServerVersion})"));
-        grid.AddRow("size", Markup.Escape($"{Units.Bytes(m.Archive.SizeBytes)} ({m.Archive.SizeBytes} bytes), {m.Format} format, {m.Compression}"));
+        grid.AddRow("size", Markup.Escape($"{Units.Bytes(m.Archive.SizeBytes)} ({m.Archive.SizeBytes} bytes), {ListReport.Word(m.Format)} format, {ListReport.Word(m.Compression)}"));
         grid.AddRow("duration", Markup.Escape(Units.Duration(duration)));
         grid.AddRow("throughput", Markup.Escape($"{Units.Rate(m.DatabaseSizeBytes, duration)} of database, {Units.Rate(m.Archive.SizeBytes, duration)} written"));
         grid.AddRow("tables", Markup.Escape($"{m.TableCount} ({m.Tables.Sum(t => t.Rows)} rows)"));

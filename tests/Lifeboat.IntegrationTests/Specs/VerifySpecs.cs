@@ -307,7 +307,7 @@ public sealed class VerifySpecs(ClusterFixture cluster)
 
         AssertVerified(result, backup.Stem);
         var scratch = File.ReadAllText(nameFile).Trim();
-        Assert.Matches(new Regex($"^{Regex.Escape(ws.Database)}__lifeboat_verify_\\d{{14}}$"), scratch);
+        Assert.Matches(new Regex($"^{Regex.Escape(ws.Database)}__lifeboat_verify_\\d{{14}}_[0-9a-f]{{4}}_\\d+$"), scratch);
         Assert.Equal(expectedRows.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(countFile).Trim());
         Assert.Contains("--run passed", (string)backup.VerificationJson()!["summary"]!, StringComparison.Ordinal);
         Assert.False(await ws.DatabaseExistsAsync(scratch));
