@@ -65,7 +65,7 @@ public sealed class ToolLocator(string? pgBin)
         {
             return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName.EndsWith("pg_wrapper", StringComparison.Ordinal) == true;
         }
-        catch (IOException) { return false; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // a PATH folder this user may not enter
     }
 
     private IEnumerable<string> Candidates(string name)
@@ -113,7 +113,7 @@ public sealed class ToolLocator(string? pgBin)
                 var result = await Cli.Wrap(path).WithArguments("--version").WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
                 version = PgVersion.ParseToolOutput(result.StandardOutput);
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or UnauthorizedAccessException)
             {
                 version = null;
             }
