@@ -63,7 +63,7 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
             var warnings = new List<string>();
             var pruned = request.Prune ? await PruneAsync(store, database, request.Retention, log, warnings, progress) : [];
             await log.FinishAsync();
-            return new BackupResult(manifest, PathOf(store, manifest.Archive.Name), PathOf(store, stem + BackupNaming.ManifestExtension), pruned, warnings);
+            return new BackupResult(manifest, store.LocationOf(manifest.Archive.Name), store.LocationOf(stem + BackupNaming.ManifestExtension), pruned, warnings);
         }
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
         {
@@ -82,7 +82,7 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
         {
             log.Error("the disk is full; partial files removed");
             await log.FinishAsync();
-            throw DiskFull.Error("write backup", PathOf(store, stem), e);
+            throw DiskFull.Error("write backup", store.LocationOf(stem), e);
         }
         catch (LifeboatException e)
         {
@@ -96,8 +96,6 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
                 await RemoveFilesWithoutManifestAsync(store, stem);
         }
     }
-
-    private static string PathOf(IBackupStore store, string name) => store.Local?.PathOf(name) ?? $"{store.Location}/{name}";
 
     private sealed record Run(BackupRequest Request, ConnectionSettings Settings, IBackupStore Store, OperationLog Log, PgTool PgDump,
         IProgress<OperationEvent>? Progress);

@@ -10,12 +10,9 @@ public sealed class ListService(IBackupStores stores)
         var store = stores.Open(request.BackupDirectory);
         await store.EnsureReadableAsync(ct);
         var entries = await BackupCatalog.ScanAsync(store, request.Database, ct);
-        var listed = entries.Select(e => new ListedBackup(e, PathOf(store, e.Manifest?.Archive.Name ?? e.Files[0]), e.Manifest?.Archive.SizeBytes ?? e.FilesBytes)).ToList();
+        var listed = entries.Select(e => new ListedBackup(e, store.LocationOf(e.Manifest?.Archive.Name ?? e.Files[0]), e.Manifest?.Archive.SizeBytes ?? e.FilesBytes)).ToList();
         return new ListResult(store.Location, listed, await store.FreeBytesAsync(ct));
     }
-
-    /// <summary>Where a user finds a file of the store: its path in a local folder.</summary>
-    public static string PathOf(IBackupStore store, string name) => store.Local?.PathOf(name) ?? $"{store.Location}/{name}";
 }
 
 public sealed record ListRequest(string BackupDirectory, string? Database = null);

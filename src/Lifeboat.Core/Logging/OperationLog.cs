@@ -29,7 +29,7 @@ public sealed partial class OperationLog : IAsyncDisposable
     public static async Task<OperationLog> CreateAsync(IBackupStore store, string name, string? secret, CancellationToken ct)
     {
         var file = await store.CreateAsync(name, ct);
-        return new OperationLog(file, file.Stream, LocationOf(store, name), secret);
+        return new OperationLog(file, file.Stream, store.LocationOf(name), secret);
     }
 
     /// <summary>
@@ -40,11 +40,9 @@ public sealed partial class OperationLog : IAsyncDisposable
     {
         if (store.Local is not { } local)
             return null;
-        try { return new OperationLog(null, local.OpenAppend(name), LocationOf(store, name), secret); }
+        try { return new OperationLog(null, local.OpenAppend(name), store.LocationOf(name), secret); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
-
-    private static string LocationOf(IBackupStore store, string name) => store.Local?.PathOf(name) ?? $"{store.Location}/{name}";
 
     /// <summary>Where the log is (a path for a local store).</summary>
     public string Location { get; }

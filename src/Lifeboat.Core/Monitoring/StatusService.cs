@@ -36,7 +36,7 @@ public sealed class StatusService(IBackupStores stores, IPasswordPrompt? prompt)
         var complete = entries.Where(e => e.IsComplete).ToList();
         var newest = complete.FirstOrDefault();
         return new DatabaseStatus(settings.Database, size, migration, problem,
-            newest, newest is null ? null : ListService.PathOf(store, newest.ArchiveName!),
+            newest, newest is null ? null : store.LocationOf(newest.ArchiveName!),
             complete.Count, complete.Sum(e => e.Manifest!.TotalSizeBytes), await store.FreeBytesAsync(ct), store.Location,
             complete.Where(e => e.Manifest!.Verification is not null).OrderByDescending(e => e.Manifest!.Verification!.At).FirstOrDefault(),
             entries.Count(e => !e.IsComplete));

@@ -10,6 +10,9 @@ public interface IBackupStore
     /// <summary>Where the store is, for messages: a folder's full path, or a URL.</summary>
     string Location { get; }
 
+    /// <summary>Where a user finds one of the store's files, for messages and reports: a local path, or a URL.</summary>
+    string LocationOf(string name);
+
     StoreCapabilities Capabilities { get; }
 
     /// <summary>Paths on this machine's file system, for programs that write or read the files themselves; null for a remote store.</summary>

@@ -9,6 +9,8 @@ public sealed class LocalFolderStore(string root) : IBackupStore, ILocalFolder
 
     public string Location => Root;
 
+    public string LocationOf(string name) => PathOf(name);
+
     public StoreCapabilities Capabilities => StoreCapabilities.LocalPath | StoreCapabilities.Seek | StoreCapabilities.Rename;
 
     public ILocalFolder Local => this;

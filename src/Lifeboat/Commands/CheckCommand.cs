@@ -27,10 +27,7 @@ public static class CheckCommand
                 RequireVerified = parse.GetValue(requireVerified),
             };
             var verdict = await new CheckService(services.Stores, services.Clock).CheckAsync(request, ct);
-            if (parse.GetValue(json))
-                services.Terminal.Json(CheckJson.From(verdict), CliJson.Default.CheckJson);
-            else
-                services.Terminal.Line(verdict.Line);
+            services.Terminal.Result(parse.GetValue(json), CheckJson.From(verdict), CliJson.Default.CheckJson, _ => services.Terminal.Line(verdict.Line));
             return verdict.ExitCode;
         });
         return command;

@@ -28,10 +28,8 @@ public static class CleanupCommand
                 DryRun = parse.GetValue(dryRun),
             };
             var result = await new CleanupService(services.Stores, services.Terminal.PasswordPrompt).CleanupAsync(request, ct);
-            if (parse.GetValue(json))
-                services.Terminal.Json(new CleanupJson(result.DryRun, result.Items), CliJson.Default.CleanupJson);
-            else
-                CleanupReport.Write(services.Terminal.Out, result);
+            services.Terminal.Result(parse.GetValue(json), new CleanupJson(result.DryRun, result.Items), CliJson.Default.CleanupJson,
+                console => CleanupReport.Write(console, result));
             return 0;
         }));
         return command;

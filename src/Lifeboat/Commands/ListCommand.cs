@@ -19,10 +19,8 @@ public static class ListCommand
         command.SetAction((parse, ct) => CommandRunner.Guard(services.Terminal, async () =>
         {
             var result = await new ListService(services.Stores).ListAsync(new ListRequest(parse.GetValue(backupDir)!, parse.GetValue(dbname)), ct);
-            if (parse.GetValue(json))
-                services.Terminal.Json(result.Backups.Select(ListEntryJson.From).ToList(), CliJson.Default.ListEntryJsonArray);
-            else
-                ListReport.Write(services.Terminal.Out, result);
+            services.Terminal.Result(parse.GetValue(json), result.Backups.Select(ListEntryJson.From).ToList(), CliJson.Default.ListEntryJsonArray,
+                console => ListReport.Write(console, result));
             return 0;
         }));
         return command;

@@ -28,10 +28,7 @@ public static class PruneCommand
                 DryRun = parse.GetValue(dryRun),
             };
             var result = await new PruneService(services.Stores, services.Clock).PruneAsync(request, ct);
-            if (parse.GetValue(json))
-                services.Terminal.Json(PruneJson.From(result), CliJson.Default.PruneJson);
-            else
-                PruneReport.Write(services.Terminal.Out, result);
+            services.Terminal.Result(parse.GetValue(json), PruneJson.From(result), CliJson.Default.PruneJson, console => PruneReport.Write(console, result));
             return 0;
         }));
         return command;

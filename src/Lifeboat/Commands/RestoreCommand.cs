@@ -53,10 +53,7 @@ public static class RestoreCommand
             var asJson = parse.GetValue(json);
             var service = new RestoreService(services.Stores, terminal.PasswordPrompt, new RestorePrompts(terminal, parse.GetValue(force)), services.Clock);
             var result = await service.RunAsync(request, asJson ? null : ProgressDisplay.StepLines(terminal, timestamps: true), ct);
-            if (asJson)
-                terminal.Json(RestoreJson.From(result), CliJson.Default.RestoreJson);
-            else
-                RestoreReport.Write(terminal.Out, result);
+            terminal.Result(asJson, RestoreJson.From(result), CliJson.Default.RestoreJson, console => RestoreReport.Write(console, result));
             return 0;
         }));
         return command;

@@ -22,10 +22,8 @@ public static class StatusCommand
             var terminal = services.Terminal;
             var status = await new StatusService(services.Stores, terminal.PasswordPrompt)
                 .StatusAsync(new StatusRequest(connection.Resolve(parse), parse.GetValue(backupDir)!), ct);
-            if (parse.GetValue(json))
-                terminal.Json(StatusJson.From(status, services.Clock.GetLocalNow()), CliJson.Default.StatusJson);
-            else
-                StatusReport.Write(terminal.Out, status);
+            terminal.Result(parse.GetValue(json), StatusJson.From(status, services.Clock.GetLocalNow()), CliJson.Default.StatusJson,
+                console => StatusReport.Write(console, status));
             return 0;
         }));
         return command;

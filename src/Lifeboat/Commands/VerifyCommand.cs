@@ -50,10 +50,7 @@ public static class VerifyCommand
             var asJson = parse.GetValue(json);
             var report = await new VerifyService(services.Stores, terminal.PasswordPrompt, services.Clock)
                 .RunAsync(request, asJson ? null : ProgressDisplay.StepLines(terminal, timestamps: false), ct);
-            if (asJson)
-                terminal.Json(VerifyJson.From(report), CliJson.Default.VerifyJson);
-            else
-                VerifyReportWriter.Write(terminal, report);
+            terminal.Result(asJson, VerifyJson.From(report), CliJson.Default.VerifyJson, _ => VerifyReportWriter.Write(terminal, report));
             return report.Passed ? 0 : ExitCodes.Integrity;
         }));
         return command;

@@ -43,6 +43,15 @@ public sealed class Terminal : IPasswordPrompt
     /// <summary>A result as JSON on stdout, for scripts.</summary>
     public void Json<T>(T value, JsonTypeInfo<T> type) => Console.Out.WriteLine(JsonSerializer.Serialize(value, type));
 
+    /// <summary>A command's result: as JSON when <paramref name="asJson"/>, else in words by <paramref name="inWords"/>.</summary>
+    public void Result<T>(bool asJson, T value, JsonTypeInfo<T> type, Action<IAnsiConsole> inWords)
+    {
+        if (asJson)
+            Json(value, type);
+        else
+            inWords(Out);
+    }
+
     /// <summary>Bytes already encoded as JSON (a manifest), on stdout.</summary>
     public void Json(byte[] utf8) => Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(utf8));
 
