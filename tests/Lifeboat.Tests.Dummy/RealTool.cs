@@ -6,11 +6,15 @@ namespace Lifeboat.Tests.Dummy;
 /// <summary>The real PostgreSQL program a fake stands in for, run with the fake's stdout and stderr.</summary>
 static class RealTool
 {
-    public static string Find(string tool)
+    /// <summary>The real program's path, or null (with the reason on stderr) when there is none.</summary>
+    public static string? Find(string tool)
     {
         var bin = Environment.GetEnvironmentVariable(FakeTool.RealBinVariable) is { Length: > 0 } given ? given : NewestInstalledBin();
-        var path = Path.Combine(bin, tool);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"fake {tool}: the real {tool} is not at {path}");
+        var path = bin is null ? null : Path.Combine(bin, tool);
+        if (path is not null && File.Exists(path))
+            return path;
+        Console.Error.WriteLine($"fake {tool}: no real {tool} to run (looked in {bin ?? "/usr/lib/postgresql/*/bin"}; set {FakeTool.RealBinVariable})");
+        return null;
     }
 
     /// <summary>
@@ -51,11 +55,13 @@ static class RealTool
         return process.ExitCode;
     }
 
-    static string NewestInstalledBin() =>
-        Directory.GetDirectories("/usr/lib/postgresql")
-            .Select(dir => (dir, version: decimal.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var v) ? v : -1))
-            .Where(x => x.version >= 0)
-            .OrderByDescending(x => x.version)
-            .Select(x => Path.Combine(x.dir, "bin"))
-            .FirstOrDefault() ?? throw new DirectoryNotFoundException($"no /usr/lib/postgresql/*/bin; set {FakeTool.RealBinVariable}");
+    static string? NewestInstalledBin() =>
+        Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(dir => (dir, version: decimal.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var v) ? v : -1))
+                .Where(x => x.version >= 0)
+                .OrderByDescending(x => x.version)
+                .Select(x => Path.Combine(x.dir, "bin"))
+                .FirstOrDefault()
+            : null;
 }
