@@ -18,24 +18,17 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     public async Task A_wrong_password_is_refused_with_exit_code_3_and_a_clear_message()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("wrongpw");
-        using var folder = BackupFolder.Create();
-        var env = Server.ClientEnvironment(database);
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "wrongpw");
+        var env = ws.Env;
         env["PGPASSWORD"] = "not-the-password";
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), env);
 
-            // Assert
-            CliAssert.OneLineError(result, 3, "password authentication failed", "PGPASSWORD");
-            Assert.DoesNotContain("not-the-password", result.Output, StringComparison.Ordinal);
-            Assert.DoesNotContain(folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(ws.BackupArgs(), env);
+
+        // Assert
+        CliAssert.OneLineError(result, 3, "password authentication failed", "PGPASSWORD");
+        Assert.DoesNotContain("not-the-password", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(ws.Folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -57,24 +50,17 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     public async Task Without_a_password_and_without_a_terminal_the_error_names_PGPASSWORD_and_pgpass()
     {
         // Arrange: no PGPASSWORD, and a home without .pgpass.
-        var database = await Server.CreateSmallDatabaseAsync("nopw");
-        using var folder = BackupFolder.Create();
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "nopw");
         using var home = BackupFolder.Create();
-        var env = Server.ClientEnvironment(database);
+        var env = ws.Env;
         env.Remove("PGPASSWORD");
         env["HOME"] = home.Path;
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), env, timeout: TimeSpan.FromMinutes(1));
 
-            // Assert
-            CliAssert.OneLineError(result, 3, "PGPASSWORD", ".pgpass");
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(ws.BackupArgs(), env, timeout: TimeSpan.FromMinutes(1));
+
+        // Assert
+        CliAssert.OneLineError(result, 3, "PGPASSWORD", ".pgpass");
     }
 
     [Fact]
@@ -99,48 +85,32 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     public async Task A_pg_bin_without_pg_dump_fails_with_exit_code_4_and_says_pg_dump_is_missing(string pgBin)
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("nodump");
-        using var folder = BackupFolder.Create();
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "nodump");
         using var empty = BackupFolder.Create();
         var bin = pgBin == "an empty folder" ? empty.Path : "/nonexistent/lifeboat/bin";
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--pg-bin", bin), Server.ClientEnvironment(database));
 
-            // Assert
-            CliAssert.OneLineError(result, 4, "pg_dump not found", bin);
-            Assert.DoesNotContain(folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await ws.RunBackupAsync("--pg-bin", bin);
+
+        // Assert
+        CliAssert.OneLineError(result, 4, "pg_dump not found", bin);
+        Assert.DoesNotContain(ws.Folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_pg_dump_older_than_the_server_is_refused_with_its_version()
     {
         // Arrange: a fake pg_dump that says it is 9.6.
-        var database = await Server.CreateSmallDatabaseAsync("olddump");
-        using var folder = BackupFolder.Create();
-        using var bin = BackupFolder.Create();
-        var fake = bin.File("pg_dump");
-        await File.WriteAllTextAsync(fake, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.0'\n");
-        File.SetUnixFileMode(fake, Rwx);
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--pg-bin", bin.Path), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "olddump");
+        using var bin = FakePgBin.Create(Server);
+        bin.Add("pg_dump").SaysItsVersionIs("pg_dump (PostgreSQL) 9.6.0");
 
-            // Assert
-            CliAssert.OneLineError(result, 4, "too old", "9.6");
-            Assert.DoesNotContain(folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(ws.BackupArgs("--pg-bin", bin.Path), bin.AddTo(ws.Env));
+
+        // Assert
+        CliAssert.OneLineError(result, 4, "too old", "9.6");
+        Assert.DoesNotContain(ws.Folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -166,118 +136,84 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     public async Task A_folder_I_may_not_write_to_is_refused_with_permission_denied()
     {
         // Arrange: root writes anywhere, so the CLI runs as 'nobody' when the tests run as root.
-        var database = await Server.CreateSmallDatabaseAsync("noperm");
-        using var parent = BackupFolder.Create();
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "noperm");
+        var parent = ws.Folder;
         using var home = BackupFolder.Create();
         File.SetUnixFileMode(parent.Path, ReadAndEnterForAll);
         File.SetUnixFileMode(home.Path, Rwx | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
-        try
-        {
-            // Act
-            var args = Server.BackupArgs(database, parent.Path);
-            var result = ExternalTool.IsRoot
-                ? await ExternalTool.RunLifeboatAsUserAsync("nobody", args, Server.ClientEnvironment(database), home.Path)
-                : await LifeboatCli.RunAsync(args, Server.ClientEnvironment(database));
 
-            // Assert
-            CliAssert.OneLineError(result, 1, "permission denied", parent.Path);
-            Assert.Empty(parent.FileNames());
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var args = ws.BackupArgs();
+        var result = ExternalTool.IsRoot
+            ? await ExternalTool.RunLifeboatAsUserAsync("nobody", args, ws.Env, home.Path)
+            : await LifeboatCli.RunAsync(args, ws.Env);
+
+        // Assert
+        CliAssert.OneLineError(result, 1, "permission denied", parent.Path);
+        Assert.Empty(parent.FileNames());
     }
 
     [Fact]
     public async Task A_read_only_backup_disk_is_refused_with_a_clear_message()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("readonly");
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "readonly");
         await using var disk = await TmpfsMount.MountAsync(1 << 20, readOnly: true);
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, disk.Path), Server.ClientEnvironment(database));
 
-            // Assert
-            CliAssert.OneLineError(result, 1, "read-only", disk.Path);
-            Assert.Empty(disk.FileNames());
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(Server.BackupArgs(ws.Database, disk.Path), ws.Env);
+
+        // Assert
+        CliAssert.OneLineError(result, 1, "read-only", disk.Path);
+        Assert.Empty(disk.FileNames());
     }
 
-    [Fact]
-    public async Task A_backup_that_cannot_fit_is_refused_before_it_starts_with_exit_code_7()
+    [Theory]
+    [InlineData(DiskData.TheFixture)] // ~100 MB
+    [InlineData(DiskData.RandomBytesNeverAnalyzed)] // 8 MB in a table autovacuum never looks at: its statistics say 0 pages
+    public async Task A_backup_that_cannot_fit_is_refused_before_it_starts_with_exit_code_7(DiskData data)
     {
-        // Arrange: the 100 MB fixture and a 2 MB disk.
-        var database = await Server.CreateDatabaseFromTemplateAsync("toobig");
+        // Arrange: a 2 MB disk.
+        await using var ws = await WorkspaceWithAsync(data, "toobig");
         await using var disk = await TmpfsMount.MountAsync(2 << 20);
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, disk.Path), Server.ClientEnvironment(database));
 
-            // Assert
-            CliAssert.OneLineError(result, 7, "is needed", "free", disk.Path);
-            Assert.DoesNotContain(disk.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(Server.BackupArgs(ws.Database, disk.Path), ws.Env);
+
+        // Assert: refused before pg_dump ran, not by a full disk halfway.
+        CliAssert.OneLineError(result, 7, "is needed", "free", disk.Path);
+        Assert.DoesNotContain(disk.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_disk_that_fills_up_during_the_dump_gives_exit_code_7_and_leaves_no_archive_behind()
+    [Theory]
+    [InlineData(DiskData.TextThatCompresses, 2, "--format", "plain", "--compress", "none")] // ~29 MB as a plain dump
+    [InlineData(DiskData.RandomBytesAnalyzed, 3)] // the default: custom format through the named pipe, zstd writing the file itself
+    public async Task A_disk_that_fills_up_during_the_dump_gives_exit_code_7_and_leaves_no_archive_behind(DiskData data, int diskMegabytes, params string[] options)
     {
-        // Arrange: 300 rows of 96 KB text: ~0.5 MB on disk (TOAST compresses it), ~29 MB as a plain dump.
-        var database = await Server.CreateEmptyDatabaseAsync("fills");
-        await Server.ExecuteAsync(database, """
-            CREATE TABLE blobs (id int PRIMARY KEY, body text NOT NULL);
-            INSERT INTO blobs SELECT i, repeat(md5(i::text), 3000) FROM generate_series(1, 300) i;
-            """);
-        await using var disk = await TmpfsMount.MountAsync(2 << 20);
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, disk.Path, "--format", "plain", "--compress", "none"),
-                Server.ClientEnvironment(database));
+        // Arrange: more data than the disk holds, which the pre-check estimates as fitting.
+        await using var ws = await WorkspaceWithAsync(data, "fills");
+        await using var disk = await TmpfsMount.MountAsync(diskMegabytes << 20);
 
-            // Assert
-            CliAssert.DiskFilledDuringTheDump(result, disk.FileNames());
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(Server.BackupArgs(ws.Database, disk.Path, options), ws.Env);
+
+        // Assert
+        CliAssert.DiskFilledDuringTheDump(result, disk.FileNames());
     }
 
     [Fact]
     public async Task A_backup_while_another_run_holds_the_lock_stops_at_once_with_exit_code_6()
     {
         // Arrange: another run holds the folder's lock for this database (flock, as lifeboat takes it).
-        var database = await Server.CreateSmallDatabaseAsync("locked");
-        using var folder = BackupFolder.Create();
-        try
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "locked");
+        await using (new FileStream(ws.Folder.File($".{ws.Database}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            await using (new FileStream(folder.File($".{database}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
-            {
-                // Act
-                var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database),
-                    timeout: TimeSpan.FromMinutes(1));
+            // Act
+            var result = await LifeboatCli.RunAsync(ws.BackupArgs(), ws.Env, timeout: TimeSpan.FromMinutes(1));
 
-                // Assert
-                CliAssert.OneLineError(result, 6, "another lifeboat run", database);
-                Assert.DoesNotContain(folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
-            }
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
+            // Assert
+            CliAssert.OneLineError(result, 6, "another lifeboat run", ws.Database);
+            Assert.DoesNotContain(ws.Folder.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
         }
     }
 
@@ -285,86 +221,124 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     public async Task A_killed_backup_leaves_no_file_with_a_final_name()
     {
         // Arrange
-        var database = await CreateSlowToDumpDatabaseAsync("killed");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            await KillWhileDumpingAsync(database, folder);
+        await using var ws = await SlowToDumpWorkspaceAsync("killed");
 
-            // Assert: only partial files and the lock may remain.
-            var final = folder.FileNames().Where(n => !n.EndsWith(".partial", StringComparison.Ordinal) && n != $".{database}.lock").ToList();
-            Assert.True(final.Count == 0, "files with a final name after the kill: " + string.Join(", ", final));
-            Assert.Empty(folder.CompleteStems());
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        await KillWhileDumpingAsync(ws);
+
+        // Assert: only partial files and the lock may remain.
+        var final = ws.Folder.FileNames().Where(n => !n.EndsWith(".partial", StringComparison.Ordinal) && n != $".{ws.Database}.lock").ToList();
+        Assert.True(final.Count == 0, "files with a final name after the kill: " + string.Join(", ", final));
+        Assert.Empty(ws.Folder.CompleteStems());
     }
 
     [Fact]
     public async Task Ctrl_C_during_the_dump_exits_130_and_removes_the_partial_files()
     {
         // Arrange
-        var database = await CreateSlowToDumpDatabaseAsync("ctrlc");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            await using var run = await LifeboatCli.StartAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
-            await WaitUntilDumpingAsync(run, folder);
+        await using var ws = await SlowToDumpWorkspaceAsync("ctrlc");
+        await using var run = await LifeboatCli.StartAsync(ws.BackupArgs(), ws.Env);
+        await WaitUntilDumpingAsync(run, ws.Folder);
 
-            // Act
-            run.Interrupt();
-            var result = await run.WaitAsync(TimeSpan.FromMinutes(1));
+        // Act
+        run.Interrupt();
+        var result = await run.WaitAsync(TimeSpan.FromMinutes(1));
 
-            // Assert: the line says it was cancelled and what was cleaned; only the log of the run stays.
-            Assert.True(result.ExitCode == 130, result.ToString());
-            Assert.Contains("cancelled", result.StdErr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
-            var left = folder.FileNames().Where(n => n != $".{database}.lock").ToList();
-            Assert.True(left.All(n => n.EndsWith(".log", StringComparison.Ordinal)), "left after Ctrl-C: " + string.Join(", ", left));
-            Assert.Empty(folder.CompleteStems());
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Assert: the line says it was cancelled and what was cleaned; only the log of the run stays.
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Contains("cancelled", result.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+        var left = ws.Folder.FileNames().Where(n => n != $".{ws.Database}.lock").ToList();
+        Assert.True(left.All(n => n.EndsWith(".log", StringComparison.Ordinal)), "left after Ctrl-C: " + string.Join(", ", left));
+        Assert.Empty(ws.Folder.CompleteStems());
     }
 
     [Fact]
     public async Task The_backup_after_a_killed_one_succeeds_and_removes_the_partial_files()
     {
         // Arrange
-        var database = await CreateSlowToDumpDatabaseAsync("afterkill");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            await KillWhileDumpingAsync(database, folder);
-            Assert.Contains(folder.FileNames(), n => n.EndsWith(".partial", StringComparison.Ordinal));
+        await using var ws = await SlowToDumpWorkspaceAsync("afterkill");
+        await KillWhileDumpingAsync(ws);
+        Assert.Contains(ws.Folder.FileNames(), n => n.EndsWith(".partial", StringComparison.Ordinal));
 
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        // Act
+        var result = await ws.RunBackupAsync();
 
-            // Assert
-            CliAssert.Succeeded(result);
-            Assert.DoesNotContain(folder.FileNames(), n => n.EndsWith(".partial", StringComparison.Ordinal));
-            var stem = Assert.Single(folder.CompleteStems());
-            Assert.True(File.Exists(folder.File(stem + ".dump.zst")));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Assert
+        CliAssert.Succeeded(result);
+        Assert.DoesNotContain(ws.Folder.FileNames(), n => n.EndsWith(".partial", StringComparison.Ordinal));
+        var stem = Assert.Single(ws.Folder.CompleteStems());
+        Assert.True(File.Exists(ws.Folder.File(stem + ".dump.zst")));
     }
 
     /// <summary>The fixture plus 3 million rows: a dump that lasts long enough to be stopped in the middle.</summary>
-    async Task<string> CreateSlowToDumpDatabaseAsync(string prefix)
+    async Task<BackupWorkspace> SlowToDumpWorkspaceAsync(string prefix)
     {
-        var database = await Server.CreateDatabaseFromTemplateAsync(prefix);
-        await Server.ExecuteAsync(database, "CREATE TABLE padding AS SELECT i, md5(i::text) AS h FROM generate_series(1, 3000000) i; ANALYZE padding");
-        return database;
+        var ws = await BackupWorkspace.WithFixtureDatabaseAsync(Server, prefix);
+        try
+        {
+            await ws.ExecuteAsync("CREATE TABLE padding AS SELECT i, md5(i::text) AS h FROM generate_series(1, 3000000) i; ANALYZE padding");
+            return ws;
+        }
+        catch
+        {
+            await ws.DisposeAsync();
+            throw;
+        }
     }
+
+    /// <summary>What the disk specs back up.</summary>
+    public enum DiskData
+    {
+        TheFixture,
+        TextThatCompresses,
+        RandomBytesAnalyzed,
+        RandomBytesNeverAnalyzed,
+    }
+
+    async Task<BackupWorkspace> WorkspaceWithAsync(DiskData data, string prefix)
+    {
+        if (data == DiskData.TheFixture)
+            return await BackupWorkspace.WithFixtureDatabaseAsync(Server, prefix);
+        var ws = await BackupWorkspace.WithEmptyDatabaseAsync(Server, prefix);
+        try
+        {
+            switch (data)
+            {
+                case DiskData.TextThatCompresses:
+                    // 300 rows of 96 KB text: ~0.5 MB on disk (TOAST compresses it), ~29 MB as a plain dump.
+                    await ws.ExecuteAsync("""
+                        CREATE TABLE blobs (id int PRIMARY KEY, body text NOT NULL);
+                        INSERT INTO blobs SELECT i, repeat(md5(i::text), 3000) FROM generate_series(1, 300) i;
+                        """);
+                    break;
+                case DiskData.RandomBytesAnalyzed:
+                    // ~4 MB of random bytes, analyzed (so the pre-check estimates half of it).
+                    await ws.ExecuteAsync(RandomBlobs(400, 10) + "ANALYZE blobs;");
+                    break;
+                case DiskData.RandomBytesNeverAnalyzed:
+                    await ws.ExecuteAsync(RandomBlobs(800, 10, " WITH (autovacuum_enabled = false)"));
+                    Assert.True(await ws.Server.ScalarAsync<float>(ws.Database, "SELECT reltuples FROM pg_class WHERE relname = 'blobs'") < 0);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(data), data, null);
+            }
+            return ws;
+        }
+        catch
+        {
+            await ws.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Random bytes: neither TOAST nor zstd can shrink them, so the archive is about as big as the table.</summary>
+    static string RandomBlobs(int rows, int kilobytes, string storage = "") => $"""
+        CREATE TABLE blobs (id int PRIMARY KEY, body bytea NOT NULL){storage};
+        INSERT INTO blobs SELECT i, (SELECT decode(string_agg(lpad(to_hex(floor(random() * 2147483647)::int), 8, '0'), ''), 'hex')
+                                     FROM generate_series(1, {kilobytes * 256}) WHERE i > 0)
+        FROM generate_series(1, {rows}) i;
+        """;
 
     /// <summary>The command names (/proc/N/comm) of the direct children of a process.</summary>
     static HashSet<string> ChildNames(int parent)
@@ -385,10 +359,10 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     }
 
     /// <summary>Starts a backup and SIGKILLs it (and pg_dump) once the archive is being written.</summary>
-    async Task KillWhileDumpingAsync(string database, BackupFolder folder)
+    static async Task KillWhileDumpingAsync(BackupWorkspace ws)
     {
-        await using var run = await LifeboatCli.StartAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
-        await WaitUntilDumpingAsync(run, folder);
+        await using var run = await LifeboatCli.StartAsync(ws.BackupArgs(), ws.Env);
+        await WaitUntilDumpingAsync(run, ws.Folder);
         run.Kill();
         await run.Process.WaitForExitAsync();
     }

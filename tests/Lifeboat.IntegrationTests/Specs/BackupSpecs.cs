@@ -24,157 +24,120 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     public async Task I_can_restore_a_backup_of_each_format_and_compression_with_the_real_PostgreSQL_tools(string format, string compress, string extension)
     {
         // Arrange
-        var source = await Server.CreateDatabaseFromTemplateAsync("roundtrip");
-        var target = await Server.CreateEmptyDatabaseAsync("restored");
-        using var folder = BackupFolder.Create();
+        await using var source = await BackupWorkspace.WithFixtureDatabaseAsync(Server, "roundtrip");
+        await using var target = await BackupWorkspace.WithEmptyDatabaseAsync(Server, "restored");
         using var scratch = BackupFolder.Create();
-        try
-        {
-            // Act
-            var backup = await LifeboatCli.RunAsync(Server.BackupArgs(source, folder.Path, "--format", format, "--compress", compress),
-                Server.ClientEnvironment(source));
-            CliAssert.Succeeded(backup);
-            // ".sql" alone would also match the .migrations.sql and .roles.sql sidecars: go by the stem.
-            var archive = folder.File(Assert.Single(folder.CompleteStems()) + extension);
-            Assert.True(File.Exists(archive), $"no {extension} archive in: {string.Join(", ", folder.FileNames())}");
-            await RestoreWithRealToolsAsync(archive, extension, target, scratch.Path);
 
-            // Assert
-            Assert.Matches(new Regex($"^{Regex.Escape(source)}_backup_\\d{{8}}_\\d{{6}}{Regex.Escape(extension)}$"), Path.GetFileName(archive));
-            var manifest = folder.SingleManifest();
-            Assert.Equal(Path.GetFileName(archive), (string?)manifest["archive"]!["name"]);
-            Assert.Equal(format, (string?)manifest["format"]);
-            Assert.Equal(compress, (string?)manifest["compression"]);
-            foreach (var table in new[] { "earthquakes", "alerts", "ephemeris_data", "alembic_version" })
-                Assert.Equal(await Server.CountRowsAsync(source, "public", table), await Server.CountRowsAsync(target, "public", table));
-            const string firstQuake = "SELECT ST_AsText(location) FROM earthquakes ORDER BY id LIMIT 1";
-            Assert.Equal(await Server.ScalarAsync<string>(source, firstQuake), await Server.ScalarAsync<string>(target, firstQuake));
-            const string allQuakes = "SELECT md5(string_agg(ST_AsText(location), ';' ORDER BY id)) FROM earthquakes";
-            Assert.Equal(await Server.ScalarAsync<string>(source, allQuakes), await Server.ScalarAsync<string>(target, allQuakes));
-            Assert.Equal("6cdf0b06a3e9", await Server.ScalarAsync<string>(target, "SELECT version_num FROM alembic_version"));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(source);
-            await Server.DropDatabaseAsync(target);
-        }
+        // Act
+        var backup = await source.RunBackupAsync("--format", format, "--compress", compress);
+        CliAssert.Succeeded(backup);
+        // ".sql" alone would also match the .migrations.sql and .roles.sql sidecars: go by the stem.
+        var archive = source.Folder.File(Assert.Single(source.Folder.CompleteStems()) + extension);
+        Assert.True(File.Exists(archive), $"no {extension} archive in: {string.Join(", ", source.Folder.FileNames())}");
+        await RestoreWithRealToolsAsync(archive, extension, target.Database, scratch.Path);
+
+        // Assert
+        Assert.Matches(new Regex($"^{Regex.Escape(source.Database)}_backup_\\d{{8}}_\\d{{6}}{Regex.Escape(extension)}$"), Path.GetFileName(archive));
+        var manifest = source.Folder.SingleManifest();
+        Assert.Equal(Path.GetFileName(archive), (string?)manifest["archive"]!["name"]);
+        Assert.Equal(format, (string?)manifest["format"]);
+        Assert.Equal(compress, (string?)manifest["compression"]);
+        foreach (var table in new[] { "earthquakes", "alerts", "ephemeris_data", "alembic_version" })
+            Assert.Equal(await Server.CountRowsAsync(source.Database, "public", table), await Server.CountRowsAsync(target.Database, "public", table));
+        const string firstQuake = "SELECT ST_AsText(location) FROM earthquakes ORDER BY id LIMIT 1";
+        Assert.Equal(await Server.ScalarAsync<string>(source.Database, firstQuake), await Server.ScalarAsync<string>(target.Database, firstQuake));
+        const string allQuakes = "SELECT md5(string_agg(ST_AsText(location), ';' ORDER BY id)) FROM earthquakes";
+        Assert.Equal(await Server.ScalarAsync<string>(source.Database, allQuakes), await Server.ScalarAsync<string>(target.Database, allQuakes));
+        Assert.Equal("6cdf0b06a3e9", await Server.ScalarAsync<string>(target.Database, "SELECT version_num FROM alembic_version"));
     }
 
     [Fact]
     public async Task A_backup_is_named_after_the_database_and_the_local_time_and_its_sidecars_share_the_name()
     {
         // Arrange: a time zone far from UTC, so local and UTC names differ.
-        var database = await Server.CreateSmallDatabaseAsync("named");
-        using var folder = BackupFolder.Create();
-        var env = Server.ClientEnvironment(database);
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "named");
+        var env = ws.Env;
         env["TZ"] = "Asia/Tokyo";
-        try
-        {
-            // Act
-            var before = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), env);
-            var after = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
 
-            // Assert
-            CliAssert.Succeeded(result);
-            var stem = Assert.Single(folder.CompleteStems());
-            Assert.Equal(
-                new[] { ".json", ".dump.zst", ".log", ".migrations.sql", ".roles.sql" }.Select(e => stem + e).Order(StringComparer.Ordinal),
-                folder.FileNames().Where(n => !n.StartsWith('.')));
-            var stamp = DateTime.ParseExact(stem[(database.Length + "_backup_".Length)..], "yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
-            Assert.InRange(stamp, before.DateTime.AddSeconds(-1), after.DateTime.AddSeconds(1));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var before = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
+        var result = await LifeboatCli.RunAsync(ws.BackupArgs(), env);
+        var after = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
+
+        // Assert
+        CliAssert.Succeeded(result);
+        var stem = Assert.Single(ws.Folder.CompleteStems());
+        Assert.Equal(
+            new[] { ".json", ".dump.zst", ".log", ".migrations.sql", ".roles.sql" }.Select(e => stem + e).Order(StringComparer.Ordinal),
+            ws.Folder.FileNames().Where(n => !n.StartsWith('.')));
+        var stamp = DateTime.ParseExact(stem[(ws.Database.Length + "_backup_".Length)..], "yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        Assert.InRange(stamp, before.DateTime.AddSeconds(-1), after.DateTime.AddSeconds(1));
     }
 
     [Fact]
     public async Task With_utc_the_file_name_uses_UTC_time()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("utcnamed");
-        using var folder = BackupFolder.Create();
-        var env = Server.ClientEnvironment(database);
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "utcnamed");
+        var env = ws.Env;
         env["TZ"] = "Asia/Tokyo";
-        try
-        {
-            // Act
-            var before = DateTime.UtcNow;
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--utc"), env);
-            var after = DateTime.UtcNow;
 
-            // Assert
-            CliAssert.Succeeded(result);
-            var stem = Assert.Single(folder.CompleteStems());
-            var stamp = DateTime.ParseExact(stem[(database.Length + "_backup_".Length)..], "yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
-            Assert.InRange(stamp, before.AddSeconds(-1), after.AddSeconds(1));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var before = DateTime.UtcNow;
+        var result = await LifeboatCli.RunAsync(ws.BackupArgs("--utc"), env);
+        var after = DateTime.UtcNow;
+
+        // Assert
+        CliAssert.Succeeded(result);
+        var stem = Assert.Single(ws.Folder.CompleteStems());
+        var stamp = DateTime.ParseExact(stem[(ws.Database.Length + "_backup_".Length)..], "yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        Assert.InRange(stamp, before.AddSeconds(-1), after.AddSeconds(1));
     }
 
     [Fact]
     public async Task Two_backups_in_a_row_get_different_names()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("twice");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var first = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
-            var second = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "twice");
 
-            // Assert
-            CliAssert.Succeeded(first);
-            CliAssert.Succeeded(second);
-            Assert.Equal(2, folder.CompleteStems().Count);
-            Assert.Equal(2, folder.FileNames().Count(n => n.EndsWith(".dump.zst", StringComparison.Ordinal)));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var first = await ws.RunBackupAsync();
+        var second = await ws.RunBackupAsync();
+
+        // Assert
+        CliAssert.Succeeded(first);
+        CliAssert.Succeeded(second);
+        Assert.Equal(2, ws.Folder.CompleteStems().Count);
+        Assert.Equal(2, ws.Folder.FileNames().Count(n => n.EndsWith(".dump.zst", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task The_manifest_counts_the_same_rows_as_the_database_for_every_table()
     {
         // Arrange
-        var database = await Server.CreateDatabaseFromTemplateAsync("counted");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithFixtureDatabaseAsync(Server, "counted");
 
-            // Assert
-            CliAssert.Succeeded(result);
-            var manifest = folder.SingleManifest();
-            var tables = manifest["tables"]!.AsArray();
-            Assert.Equal(16, (int)manifest["tableCount"]!);
-            Assert.Equal(16, tables.Count);
-            Assert.Contains(tables, t => (string?)t!["name"] == "earthquakes");
-            Assert.Contains(tables, t => (string?)t!["name"] == "alembic_version");
-            foreach (var table in tables)
-            {
-                var (schema, name, rows) = ((string)table!["schema"]!, (string)table["name"]!, (long)table["rows"]!);
-                Assert.True(await Server.CountRowsAsync(database, schema, name) == rows, $"{schema}.{name}: manifest says {rows}");
-            }
-            // Every installed extension with the version the server reports.
-            var installed = await Server.ScalarAsync<string>(database, "SELECT string_agg(extname || ' ' || extversion, ',' ORDER BY extname) FROM pg_extension");
-            Assert.Equal(installed, string.Join(",", manifest["extensions"]!.AsArray()
-                .Select(e => $"{(string)e!["name"]!} {(string)e["version"]!}").Order(StringComparer.Ordinal)));
-            Assert.Contains(manifest["extensions"]!.AsArray(), e => (string?)e!["name"] == "postgis");
-        }
-        finally
+        // Act
+        var result = await ws.RunBackupAsync();
+
+        // Assert
+        CliAssert.Succeeded(result);
+        var manifest = ws.Folder.SingleManifest();
+        var tables = manifest["tables"]!.AsArray();
+        Assert.Equal(16, (int)manifest["tableCount"]!);
+        Assert.Equal(16, tables.Count);
+        Assert.Contains(tables, t => (string?)t!["name"] == "earthquakes");
+        Assert.Contains(tables, t => (string?)t!["name"] == "alembic_version");
+        foreach (var table in tables)
         {
-            await Server.DropDatabaseAsync(database);
+            var (schema, name, rows) = ((string)table!["schema"]!, (string)table["name"]!, (long)table["rows"]!);
+            Assert.True(await Server.CountRowsAsync(ws.Database, schema, name) == rows, $"{schema}.{name}: manifest says {rows}");
         }
+        // Every installed extension with the version the server reports.
+        var installed = await Server.ScalarAsync<string>(ws.Database, "SELECT string_agg(extname || ' ' || extversion, ',' ORDER BY extname) FROM pg_extension");
+        Assert.Equal(installed, string.Join(",", manifest["extensions"]!.AsArray()
+            .Select(e => $"{(string)e!["name"]!} {(string)e["version"]!}").Order(StringComparer.Ordinal)));
+        Assert.Contains(manifest["extensions"]!.AsArray(), e => (string?)e!["name"] == "postgis");
     }
 
     [Fact]
@@ -183,8 +146,8 @@ public sealed class BackupSpecs(ClusterFixture cluster)
         // Arrange: values with newlines, backslashes and COPY's end marker "\." inside; a table without columns (each of
         // its rows is an empty line in COPY); an empty table; a partitioned table and an inheritance parent, whose own
         // rows (ONLY) are what the archive holds for them.
-        var database = await Server.CreateEmptyDatabaseAsync("tricky");
-        await Server.ExecuteAsync(database, """
+        await using var ws = await BackupWorkspace.WithEmptyDatabaseAsync(Server, "tricky");
+        await ws.ExecuteAsync("""
             CREATE TABLE tricky (id int PRIMARY KEY, body text);
             INSERT INTO tricky VALUES (1, E'line one\nline two'), (2, E'\\.'), (3, E'\\.\n\\.\n\n'), (4, '.'), (5, NULL), (6, E'\r\n\t');
             INSERT INTO tricky SELECT i, repeat(E'x\n', i % 7) FROM generate_series(7, 5000) i;
@@ -200,50 +163,41 @@ public sealed class BackupSpecs(ClusterFixture cluster)
             INSERT INTO animals VALUES ('cat'), ('cow');
             INSERT INTO dogs VALUES ('rex', 'collie'), ('fido', 'pug'), ('max', 'lab');
             """);
-        using var folder = BackupFolder.Create();
-        var restored = $"{database}_restored";
-        try
-        {
-            // Act
-            var backup = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
-            var restore = await LifeboatCli.RunAsync(["restore", "-d", database, "--backup-dir", folder.Path, "--latest", "--force", "--target-db", restored],
-                Server.ClientEnvironment(database));
+        var restored = ws.OtherDatabaseName("restored");
 
-            // Assert
-            CliAssert.Succeeded(backup);
-            var log = File.ReadAllText(folder.File(Assert.Single(folder.CompleteStems()) + ".log"));
-            Assert.Contains("in the archive", log, StringComparison.Ordinal); // counted from the stream, not by a second scan
-            var tables = folder.SingleManifest()["tables"]!.AsArray();
-            Assert.Equal(8, tables.Count);
-            foreach (var table in tables)
-            {
-                var (schema, name, rows) = ((string)table!["schema"]!, (string)table["name"]!, (long)table["rows"]!);
-                var own = await Server.ScalarAsync<long>(database, $"SELECT count(*) FROM ONLY \"{schema}\".\"{name}\"");
-                Assert.True(own == rows, $"{schema}.{name}: manifest says {rows}, the table has {own} rows of its own");
-            }
-            Assert.Equal(5000L, (long)tables.Single(t => (string?)t!["name"] == "tricky")!["rows"]!);
-            Assert.Equal(42L, (long)tables.Single(t => (string?)t!["name"] == "no_columns")!["rows"]!);
-            Assert.Equal(0L, (long)tables.Single(t => (string?)t!["name"] == "measurements")!["rows"]!);
-            Assert.Equal(2L, (long)tables.Single(t => (string?)t!["name"] == "animals")!["rows"]!);
-            CliAssert.Succeeded(restore);
-            Assert.Matches(@"verification\s+passed", restore.StdOut);
-            Assert.Equal(5, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM animals"));
-            Assert.Equal(3000, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM measurements"));
-        }
-        finally
+        // Act
+        var backup = await ws.RunBackupAsync();
+        var restore = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--target-db", restored],
+            ws.Env);
+
+        // Assert
+        CliAssert.Succeeded(backup);
+        var log = File.ReadAllText(ws.Folder.File(Assert.Single(ws.Folder.CompleteStems()) + ".log"));
+        Assert.Contains("in the archive", log, StringComparison.Ordinal); // counted from the stream, not by a second scan
+        var tables = ws.Folder.SingleManifest()["tables"]!.AsArray();
+        Assert.Equal(8, tables.Count);
+        foreach (var table in tables)
         {
-            await Server.DropDatabaseAsync(database);
-            await Server.DropDatabaseAsync(restored);
+            var (schema, name, rows) = ((string)table!["schema"]!, (string)table["name"]!, (long)table["rows"]!);
+            var own = await Server.ScalarAsync<long>(ws.Database, $"SELECT count(*) FROM ONLY \"{schema}\".\"{name}\"");
+            Assert.True(own == rows, $"{schema}.{name}: manifest says {rows}, the table has {own} rows of its own");
         }
+        Assert.Equal(5000L, (long)tables.Single(t => (string?)t!["name"] == "tricky")!["rows"]!);
+        Assert.Equal(42L, (long)tables.Single(t => (string?)t!["name"] == "no_columns")!["rows"]!);
+        Assert.Equal(0L, (long)tables.Single(t => (string?)t!["name"] == "measurements")!["rows"]!);
+        Assert.Equal(2L, (long)tables.Single(t => (string?)t!["name"] == "animals")!["rows"]!);
+        CliAssert.Succeeded(restore);
+        Assert.Matches(@"verification\s+passed", restore.StdOut);
+        Assert.Equal(5, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM animals"));
+        Assert.Equal(3000, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM measurements"));
     }
 
     [Fact]
     public async Task In_a_LATIN1_database_tables_with_accented_names_get_their_own_counts()
     {
         // Arrange: pg_dump writes names in the database's encoding; "café" and "cafè" must not be confused or misread.
-        var database = $"latin1_{Guid.NewGuid():N}"[..20];
-        await Server.ExecuteAsync("postgres", $"CREATE DATABASE \"{database}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
-        await Server.ExecuteAsync(database, """
+        await using var ws = await BackupWorkspace.WithDatabaseAsync(Server, "latin1", "ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        await ws.ExecuteAsync("""
             CREATE TABLE "café" (id int);
             CREATE TABLE "cafè" (id int);
             CREATE TABLE plain_ascii (id int);
@@ -251,23 +205,16 @@ public sealed class BackupSpecs(ClusterFixture cluster)
             INSERT INTO "cafè" SELECT generate_series(1, 22);
             INSERT INTO plain_ascii SELECT generate_series(1, 33);
             """);
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var backup = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
 
-            // Assert
-            CliAssert.Succeeded(backup);
-            var rows = folder.SingleManifest()["tables"]!.AsArray().ToDictionary(t => (string)t!["name"]!, t => (long)t!["rows"]!);
-            Assert.Equal(11, rows["café"]);
-            Assert.Equal(22, rows["cafè"]);
-            Assert.Equal(33, rows["plain_ascii"]);
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var backup = await ws.RunBackupAsync();
+
+        // Assert
+        CliAssert.Succeeded(backup);
+        var rows = ws.Folder.SingleManifest()["tables"]!.AsArray().ToDictionary(t => (string)t!["name"]!, t => (long)t!["rows"]!);
+        Assert.Equal(11, rows["café"]);
+        Assert.Equal(22, rows["cafè"]);
+        Assert.Equal(33, rows["plain_ascii"]);
     }
 
     [Fact]
@@ -275,8 +222,8 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     {
         // Arrange: a backup whose manifest is made to look like one of an earlier Lifeboat, which counted a partitioned
         // table and an inheritance parent with their partitions' and children's rows, and had no "rowCounts".
-        var database = await Server.CreateEmptyDatabaseAsync("oldcounts");
-        await Server.ExecuteAsync(database, """
+        await using var ws = await BackupWorkspace.WithEmptyDatabaseAsync(Server, "oldcounts");
+        await ws.ExecuteAsync("""
             CREATE TABLE measurements (at date NOT NULL, value int) PARTITION BY RANGE (at);
             CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
             INSERT INTO measurements SELECT date '2026-01-01' + (i % 300), i FROM generate_series(1, 700) i;
@@ -285,236 +232,179 @@ public sealed class BackupSpecs(ClusterFixture cluster)
             INSERT INTO animals VALUES ('cat');
             INSERT INTO dogs VALUES ('rex', 'collie'), ('fido', 'pug');
             """);
-        using var folder = BackupFolder.Create();
-        var restored = $"{database}_restored";
-        try
-        {
-            CliAssert.Succeeded(await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database)));
-            var manifestPath = folder.File(Assert.Single(folder.CompleteStems()) + ".json");
-            var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
-            Assert.Equal("own", (string?)manifest["rowCounts"]);
-            manifest.Remove("rowCounts");
-            foreach (var table in manifest["tables"]!.AsArray())
-                table!["rows"] = await Server.CountRowsAsync(database, (string)table["schema"]!, (string)table["name"]!); // with children
-            File.WriteAllText(manifestPath, manifest.ToJsonString());
+        var restored = ws.OtherDatabaseName("restored");
 
-            // Act
-            var restore = await LifeboatCli.RunAsync(["restore", "-d", database, "--backup-dir", folder.Path, "--latest", "--force", "--target-db", restored],
-                Server.ClientEnvironment(database));
+        CliAssert.Succeeded(await ws.RunBackupAsync());
+        var manifestPath = ws.Folder.File(Assert.Single(ws.Folder.CompleteStems()) + ".json");
+        var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+        Assert.Equal("own", (string?)manifest["rowCounts"]);
+        manifest.Remove("rowCounts");
+        foreach (var table in manifest["tables"]!.AsArray())
+            table!["rows"] = await Server.CountRowsAsync(ws.Database, (string)table["schema"]!, (string)table["name"]!); // with children
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
 
-            // Assert
-            CliAssert.Succeeded(restore);
-            Assert.Matches(@"verification\s+passed", restore.StdOut);
-            Assert.Equal(700, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM measurements"));
-            Assert.Equal(3, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM animals"));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-            await Server.DropDatabaseAsync(restored);
-        }
+        // Act
+        var restore = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--target-db", restored],
+            ws.Env);
+
+        // Assert
+        CliAssert.Succeeded(restore);
+        Assert.Matches(@"verification\s+passed", restore.StdOut);
+        Assert.Equal(700, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM measurements"));
+        Assert.Equal(3, await Server.ScalarAsync<long>(restored, "SELECT count(*) FROM animals"));
     }
 
     [Fact]
     public async Task The_migration_history_file_holds_the_alembic_version()
     {
         // Arrange
-        var database = await Server.CreateDatabaseFromTemplateAsync("migrated");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithFixtureDatabaseAsync(Server, "migrated");
 
-            // Assert
-            CliAssert.Succeeded(result);
-            var migrations = await File.ReadAllTextAsync(folder.SingleFileEndingWith(".migrations.sql"));
-            Assert.Contains("alembic_version", migrations, StringComparison.Ordinal);
-            Assert.Contains("6cdf0b06a3e9", migrations, StringComparison.Ordinal);
-            var migration = folder.SingleManifest()["migration"]!;
-            Assert.Equal("alembic", (string?)migration["tool"]);
-            Assert.Equal("6cdf0b06a3e9", (string?)migration["version"]);
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await ws.RunBackupAsync();
+
+        // Assert
+        CliAssert.Succeeded(result);
+        var migrations = await File.ReadAllTextAsync(ws.Folder.SingleFileEndingWith(".migrations.sql"));
+        Assert.Contains("alembic_version", migrations, StringComparison.Ordinal);
+        Assert.Contains("6cdf0b06a3e9", migrations, StringComparison.Ordinal);
+        var migration = ws.Folder.SingleManifest()["migration"]!;
+        Assert.Equal("alembic", (string?)migration["tool"]);
+        Assert.Equal("6cdf0b06a3e9", (string?)migration["version"]);
     }
 
     [Fact]
     public async Task With_json_the_output_is_the_manifest_and_its_checksum_matches_the_archive()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("jsonout");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--json"), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "jsonout");
 
-            // Assert
-            CliAssert.Succeeded(result);
-            var output = JsonNode.Parse(result.StdOut)!.AsObject(); // throws if anything but JSON is on stdout
-            Assert.Equal(database, (string?)output["database"]);
-            Assert.Equal("custom", (string?)output["format"]);
-            Assert.Equal("zstd", (string?)output["compression"]);
-            Assert.False(string.IsNullOrEmpty((string?)output["serverVersion"]));
-            Assert.False(string.IsNullOrEmpty((string?)output["pgDumpVersion"]));
-            // ISO 8601 with the offset, as the issue asks, and a duration that agrees with them.
-            var iso = new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$");
-            Assert.Matches(iso, (string)output["startedAt"]!);
-            Assert.Matches(iso, (string)output["finishedAt"]!);
-            var started = DateTimeOffset.Parse((string)output["startedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
-            var finished = DateTimeOffset.Parse((string)output["finishedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.InRange((double)output["durationSeconds"]!, (finished - started).TotalSeconds - 0.01, (finished - started).TotalSeconds + 0.01);
-            Assert.False(string.IsNullOrEmpty((string?)output["lifeboatVersion"]));
-            Assert.Equal(1, (int)output["tableCount"]!);
-            Assert.Equal(100, (long)output["tables"]![0]!["rows"]!);
-            var archive = folder.File((string)output["archive"]!["name"]!);
-            Assert.Equal(new FileInfo(archive).Length, (long)output["archive"]!["sizeBytes"]!);
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(archive))), (string?)output["archive"]!["sha256"]);
-            Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(folder.SingleFileEndingWith(".json")))!.ToJsonString(), output.ToJsonString());
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await ws.RunBackupAsync("--json");
+
+        // Assert
+        CliAssert.Succeeded(result);
+        var output = JsonNode.Parse(result.StdOut)!.AsObject(); // throws if anything but JSON is on stdout
+        Assert.Equal(ws.Database, (string?)output["database"]);
+        Assert.Equal("custom", (string?)output["format"]);
+        Assert.Equal("zstd", (string?)output["compression"]);
+        Assert.False(string.IsNullOrEmpty((string?)output["serverVersion"]));
+        Assert.False(string.IsNullOrEmpty((string?)output["pgDumpVersion"]));
+        // ISO 8601 with the offset, as the issue asks, and a duration that agrees with them.
+        var iso = new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$");
+        Assert.Matches(iso, (string)output["startedAt"]!);
+        Assert.Matches(iso, (string)output["finishedAt"]!);
+        var started = DateTimeOffset.Parse((string)output["startedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var finished = DateTimeOffset.Parse((string)output["finishedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange((double)output["durationSeconds"]!, (finished - started).TotalSeconds - 0.01, (finished - started).TotalSeconds + 0.01);
+        Assert.False(string.IsNullOrEmpty((string?)output["lifeboatVersion"]));
+        Assert.Equal(1, (int)output["tableCount"]!);
+        Assert.Equal(100, (long)output["tables"]![0]!["rows"]!);
+        var archive = ws.Folder.File((string)output["archive"]!["name"]!);
+        Assert.Equal(new FileInfo(archive).Length, (long)output["archive"]!["sizeBytes"]!);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(archive))), (string?)output["archive"]!["sha256"]);
+        Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(ws.Folder.SingleFileEndingWith(".json")))!.ToJsonString(), output.ToJsonString());
     }
 
     [Fact]
     public async Task A_label_lands_in_the_manifest()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("labelled");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--label", "pre-migration"), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "labelled");
 
-            // Assert
-            CliAssert.Succeeded(result);
-            Assert.Equal("pre-migration", (string?)folder.SingleManifest()["label"]);
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await ws.RunBackupAsync("--label", "pre-migration");
+
+        // Assert
+        CliAssert.Succeeded(result);
+        Assert.Equal("pre-migration", (string?)ws.Folder.SingleManifest()["label"]);
     }
 
     [Fact]
     public async Task The_backup_folder_is_created_0700_and_the_backup_files_are_0600()
     {
         // Arrange: a folder that does not exist yet.
-        var database = await Server.CreateSmallDatabaseAsync("private");
-        using var parent = BackupFolder.Create();
-        var folder = parent.Sub("backups");
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "private");
+        var folder = ws.Folder.Sub("backups");
 
-            // Assert
-            CliAssert.Succeeded(result);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
-            var files = parent.FileNames(folder).Where(n => n.StartsWith(database + "_backup_", StringComparison.Ordinal)).ToList();
-            Assert.Equal(5, files.Count);
-            foreach (var name in files)
-                Assert.True(File.GetUnixFileMode(Path.Combine(folder, name)) == (UnixFileMode.UserRead | UnixFileMode.UserWrite),
-                    $"{name} is {File.GetUnixFileMode(Path.Combine(folder, name))}");
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(Server.BackupArgs(ws.Database, folder), ws.Env);
+
+        // Assert
+        CliAssert.Succeeded(result);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        var files = ws.Folder.FileNames(folder).Where(n => n.StartsWith(ws.Database + "_backup_", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, files.Count);
+        foreach (var name in files)
+            Assert.True(File.GetUnixFileMode(Path.Combine(folder, name)) == (UnixFileMode.UserRead | UnixFileMode.UserWrite),
+                $"{name} is {File.GetUnixFileMode(Path.Combine(folder, name))}");
     }
 
     [Fact]
     public async Task No_file_in_the_backup_folder_is_readable_by_others_not_even_the_lock_file()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("lockmode");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "lockmode");
 
-            // Assert
-            CliAssert.Succeeded(result);
-            const UnixFileMode groupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-            var open = folder.FileNames().Where(n => (File.GetUnixFileMode(folder.File(n)) & groupOrOthers) != 0)
-                .Select(n => $"{n} ({File.GetUnixFileMode(folder.File(n))})").ToList();
-            Assert.True(open.Count == 0, "readable by group/others: " + string.Join(", ", open));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await ws.RunBackupAsync();
+
+        // Assert
+        CliAssert.Succeeded(result);
+        const UnixFileMode groupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var open = ws.Folder.FileNames().Where(n => (File.GetUnixFileMode(ws.Folder.File(n)) & groupOrOthers) != 0)
+            .Select(n => $"{n} ({File.GetUnixFileMode(ws.Folder.File(n))})").ToList();
+        Assert.True(open.Count == 0, "readable by group/others: " + string.Join(", ", open));
     }
 
     [Fact]
     public async Task The_password_never_appears_on_a_command_line_while_a_backup_runs()
     {
         // Arrange
-        var database = await Server.CreateDatabaseFromTemplateAsync("argv");
-        using var folder = BackupFolder.Create();
+        await using var ws = await BackupWorkspace.WithFixtureDatabaseAsync(Server, "argv");
         var leaks = new List<string>();
         var seen = new HashSet<string>();
-        try
-        {
-            // Act: watch every descendant of the CLI (pg_dump included) for as long as it runs.
-            await using var run = await LifeboatCli.StartAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
-            var family = new HashSet<int> { run.Process.Id };
-            while (!run.Process.HasExited)
-            {
-                foreach (var (pid, parent, cmdline) in Processes())
-                {
-                    if (!family.Contains(pid) && !family.Contains(parent))
-                        continue;
-                    family.Add(pid);
-                    seen.Add(cmdline);
-                    if (cmdline.Contains(Server.Password, StringComparison.Ordinal))
-                        leaks.Add(cmdline);
-                }
-                await Task.Delay(3);
-            }
-            var result = await run.WaitAsync();
 
-            // Assert
-            CliAssert.Succeeded(result);
-            Assert.True(seen.Any(c => c.Contains("pg_dump", StringComparison.Ordinal) && c.Contains("--snapshot", StringComparison.Ordinal)),
-                "pg_dump was never seen running; saw: " + string.Join(" | ", seen));
-            Assert.Empty(leaks);
-        }
-        finally
+        // Act: watch every descendant of the CLI (pg_dump included) for as long as it runs.
+        await using var run = await LifeboatCli.StartAsync(ws.BackupArgs(), ws.Env);
+        var family = new HashSet<int> { run.Process.Id };
+        while (!run.Process.HasExited)
         {
-            await Server.DropDatabaseAsync(database);
+            foreach (var (pid, parent, cmdline) in Processes())
+            {
+                if (!family.Contains(pid) && !family.Contains(parent))
+                    continue;
+                family.Add(pid);
+                seen.Add(cmdline);
+                if (cmdline.Contains(Server.Password, StringComparison.Ordinal))
+                    leaks.Add(cmdline);
+            }
+            await Task.Delay(3);
         }
+        var result = await run.WaitAsync();
+
+        // Assert
+        CliAssert.Succeeded(result);
+        Assert.True(seen.Any(c => c.Contains("pg_dump", StringComparison.Ordinal) && c.Contains("--snapshot", StringComparison.Ordinal)),
+            "pg_dump was never seen running; saw: " + string.Join(" | ", seen));
+        Assert.Empty(leaks);
     }
 
     [Fact]
     public async Task The_password_is_not_written_into_the_log_the_manifest_or_the_sidecars()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("nosecret");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "nosecret");
 
-            // Assert
-            CliAssert.Succeeded(result);
-            Assert.DoesNotContain(Server.Password, result.Output, StringComparison.Ordinal);
-            foreach (var name in folder.FileNames().Where(n => !n.EndsWith(".zst", StringComparison.Ordinal)))
-                Assert.DoesNotContain(Server.Password, await File.ReadAllTextAsync(folder.File(name)), StringComparison.Ordinal);
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await ws.RunBackupAsync();
+
+        // Assert
+        CliAssert.Succeeded(result);
+        Assert.DoesNotContain(Server.Password, result.Output, StringComparison.Ordinal);
+        foreach (var name in ws.Folder.FileNames().Where(n => !n.EndsWith(".zst", StringComparison.Ordinal)))
+            Assert.DoesNotContain(Server.Password, await File.ReadAllTextAsync(ws.Folder.File(name)), StringComparison.Ordinal);
     }
 
     /// <summary>Restores <paramref name="archive"/> into the empty <paramref name="target"/> the way a user would by hand.</summary>

@@ -5,93 +5,34 @@ using Xunit;
 namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>
-/// The edges a careful user runs into: a default (zstd) backup that fills the disk, a database whose tables were never
-/// analyzed, a backup killed after its renames, paths given relative to where the user stands, and checks that cannot run.
+/// The edges a careful user runs into: a backup killed after its renames, paths given relative to where the user stands,
+/// and checks that cannot run. (A default zstd backup that fills the disk, and a database whose tables were never analyzed,
+/// are cases of BackupFailureSpecs' disk theories.)
 /// </summary>
 [Collection("postgres")]
 public sealed class EdgeCaseSpecs(ClusterFixture cluster)
 {
     PostgresServer Server => cluster.Server;
 
-    /// <summary>Random bytes: neither TOAST nor zstd can shrink them, so the archive is about as big as the table.</summary>
-    static string RandomBlobs(int rows, int kilobytes, string storage = "") => $"""
-        CREATE TABLE blobs (id int PRIMARY KEY, body bytea NOT NULL){storage};
-        INSERT INTO blobs SELECT i, (SELECT decode(string_agg(lpad(to_hex(floor(random() * 2147483647)::int), 8, '0'), ''), 'hex')
-                                     FROM generate_series(1, {kilobytes * 256}) WHERE i > 0)
-        FROM generate_series(1, {rows}) i;
-        """;
-
-    [Fact]
-    public async Task A_default_zstd_backup_that_fills_the_disk_gives_exit_code_7_and_leaves_no_archive_behind()
-    {
-        // Arrange: ~4 MB of random bytes, analyzed (so the pre-check estimates half of it), on a 3 MB disk.
-        var database = await Server.CreateEmptyDatabaseAsync("fillszstd");
-        await Server.ExecuteAsync(database, RandomBlobs(400, 10) + "ANALYZE blobs;");
-        await using var disk = await TmpfsMount.MountAsync(3 << 20);
-        try
-        {
-            // Act: the default format and compression, through the named pipe and zstd writing the file itself.
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, disk.Path), Server.ClientEnvironment(database));
-
-            // Assert
-            CliAssert.DiskFilledDuringTheDump(result, disk.FileNames());
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
-    }
-
-    [Fact]
-    public async Task A_database_whose_tables_were_never_analyzed_is_still_measured_and_refused_when_it_cannot_fit()
-    {
-        // Arrange: 8 MB in a table autovacuum never looks at: its statistics say 0 pages.
-        var database = await Server.CreateEmptyDatabaseAsync("neveranalyzed");
-        await Server.ExecuteAsync(database, RandomBlobs(800, 10, " WITH (autovacuum_enabled = false)"));
-        Assert.True(await Server.ScalarAsync<float>(database, "SELECT reltuples FROM pg_class WHERE relname = 'blobs'") < 0);
-        await using var disk = await TmpfsMount.MountAsync(2 << 20);
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, disk.Path), Server.ClientEnvironment(database));
-
-            // Assert: refused before pg_dump ran, not by a full disk halfway.
-            CliAssert.OneLineError(result, 7, "is needed", "free");
-            Assert.DoesNotContain(disk.FileNames(), n => n.Contains("_backup_", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
-    }
-
     [Fact]
     public async Task Files_of_a_backup_killed_after_its_renames_but_before_its_manifest_are_removed_by_the_next_backup_and_its_log_stays()
     {
         // Arrange: a complete backup whose manifest is gone is exactly what a kill between the renames and the manifest leaves.
-        var database = await Server.CreateSmallDatabaseAsync("orphans");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            CliAssert.Succeeded(await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database)));
-            var orphan = Assert.Single(folder.CompleteStems());
-            File.Delete(folder.File(orphan + ".json"));
-            await Task.Delay(1100); // the next backup gets another second, so another name
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "orphans");
+        CliAssert.Succeeded(await ws.RunBackupAsync());
+        var orphan = Assert.Single(ws.Folder.CompleteStems());
+        File.Delete(ws.Folder.File(orphan + ".json"));
+        await Task.Delay(1100); // the next backup gets another second, so another name
 
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database));
+        // Act
+        var result = await ws.RunBackupAsync();
 
-            // Assert
-            CliAssert.Succeeded(result);
-            var names = folder.FileNames();
-            Assert.DoesNotContain(names, n => n.StartsWith(orphan, StringComparison.Ordinal) && !n.EndsWith(".log", StringComparison.Ordinal));
-            Assert.Contains(orphan + ".log", names);
-            Assert.NotEqual(orphan, Assert.Single(folder.CompleteStems()));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Assert
+        CliAssert.Succeeded(result);
+        var names = ws.Folder.FileNames();
+        Assert.DoesNotContain(names, n => n.StartsWith(orphan, StringComparison.Ordinal) && !n.EndsWith(".log", StringComparison.Ordinal));
+        Assert.Contains(orphan + ".log", names);
+        Assert.NotEqual(orphan, Assert.Single(ws.Folder.CompleteStems()));
     }
 
     [Fact]
@@ -186,27 +127,20 @@ public sealed class EdgeCaseSpecs(ClusterFixture cluster)
     [Fact]
     public async Task A_backup_finds_its_password_in_a_pgpass_file_and_its_database_in_PGDATABASE()
     {
-        var database = await Server.CreateSmallDatabaseAsync("pgpass");
-        using var folder = BackupFolder.Create();
-        var passfile = folder.File("pgpass"); // outside the names lifeboat treats as backups
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "pgpass");
+        var passfile = ws.Folder.File("pgpass"); // outside the names lifeboat treats as backups
         await File.WriteAllTextAsync(passfile, $"{Server.Host}:{Server.Port}:*:{Server.User}:{Server.Password}\n");
         File.SetUnixFileMode(passfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var env = Server.ClientEnvironment(database);
+        var env = ws.Env;
         env.Remove("PGPASSWORD");
         env["PGPASSFILE"] = passfile;
-        try
-        {
-            // No -d: PGDATABASE names the database, as with psql.
-            var result = await LifeboatCli.RunAsync(["backup", "--backup-dir", folder.Path], env);
 
-            CliAssert.Succeeded(result);
-            var stem = Assert.Single(folder.CompleteStems());
-            Assert.StartsWith(database + "_backup_", stem, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // No -d: PGDATABASE names the database, as with psql.
+        var result = await LifeboatCli.RunAsync(["backup", "--backup-dir", ws.Folder.Path], env);
+
+        CliAssert.Succeeded(result);
+        var stem = Assert.Single(ws.Folder.CompleteStems());
+        Assert.StartsWith(ws.Database + "_backup_", stem, StringComparison.Ordinal);
     }
 
     [Fact]

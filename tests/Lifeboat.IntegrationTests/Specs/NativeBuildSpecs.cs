@@ -19,9 +19,9 @@ public sealed class NativeBuildSpecs(ClusterFixture cluster)
     {
         // Arrange
         var work = Directory.CreateTempSubdirectory("lifeboat-aot-");
-        var database = await Server.CreateSmallDatabaseAsync("native");
-        var restored = $"{database}_restored";
-        var env = Server.ClientEnvironment(database);
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "native");
+        var restored = ws.OtherDatabaseName("restored");
+        var env = ws.Env;
         try
         {
             var output = Path.Combine(work.FullName, "app");
@@ -31,7 +31,7 @@ public sealed class NativeBuildSpecs(ClusterFixture cluster)
                 "-p:PublishAot=true", "--artifacts-path", Path.Combine(work.FullName, "build"), "-o", output, "--nologo"], timeout: TimeSpan.FromMinutes(8));
             Assert.True(publish.ExitCode == 0, publish.ToString());
             var lifeboat = Path.Combine(output, "lifeboat");
-            var folder = Path.Combine(work.FullName, "backups");
+            var folder = ws.Folder.Sub("backups");
 
             // Act
             var backup = await ExternalTool.RunAsync(lifeboat, ["backup", "--backup-dir", folder, "--json"], env);
@@ -55,9 +55,7 @@ public sealed class NativeBuildSpecs(ClusterFixture cluster)
         }
         finally
         {
-            await Server.DropDatabaseAsync(database);
-            await Server.DropDatabaseAsync(restored);
-            work.Delete(recursive: true);
+            work.Delete(recursive: true); // the published build
         }
     }
 }

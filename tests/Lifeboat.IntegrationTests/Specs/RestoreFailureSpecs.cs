@@ -14,46 +14,24 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
 
     PostgresServer Server => cluster.Server;
 
-    [Fact]
-    public async Task A_backup_with_one_flipped_byte_is_refused_and_the_database_is_left_unchanged()
+    [Theory]
+    [InlineData(ArchiveDamage.OneFlippedBit, "--latest", "SHA-256")]
+    [InlineData(ArchiveDamage.CutInHalf, "--file", "truncated")]
+    public async Task A_damaged_archive_is_refused_with_what_is_wrong_and_the_database_is_left_unchanged(ArchiveDamage damage, string choice, string named)
     {
-        await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_flip");
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_damaged");
         var backup = await ws.BackupAsync();
         await ws.AddMarkerAsync("current");
         var before = await ws.FingerprintAsync();
-        await using (var archive = File.Open(backup.ArchivePath, FileMode.Open, FileAccess.ReadWrite))
-        {
-            archive.Position = archive.Length / 2;
-            var b = archive.ReadByte();
-            archive.Position = archive.Length / 2;
-            archive.WriteByte((byte)(b ^ 0x01));
-        }
+        Damage.Apply(damage, backup.ArchivePath);
 
-        var result = await ws.RestoreAsync("--latest", "--force", "--no-safety-backup");
+        string[] chosen = choice == "--file" ? ["--file", backup.ArchiveName] : [choice];
+        var result = await ws.RestoreAsync([.. chosen, "--force", "--no-safety-backup"]);
 
         Assert.True(result.ExitCode == Integrity, result.ToString());
         var error = OneErrorLine(result);
         Assert.Contains(backup.ArchiveName, error);
-        Assert.Contains("SHA-256", error);
-        await AssertUnchangedAsync(ws, before);
-    }
-
-    [Fact]
-    public async Task A_truncated_archive_is_refused_and_the_database_is_left_unchanged()
-    {
-        await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_trunc");
-        var backup = await ws.BackupAsync();
-        await ws.AddMarkerAsync("current");
-        var before = await ws.FingerprintAsync();
-        await using (var archive = File.Open(backup.ArchivePath, FileMode.Open, FileAccess.ReadWrite))
-            archive.SetLength(archive.Length / 2);
-
-        var result = await ws.RestoreAsync("--file", backup.ArchiveName, "--force", "--no-safety-backup");
-
-        Assert.True(result.ExitCode == Integrity, result.ToString());
-        var error = OneErrorLine(result);
-        Assert.Contains(backup.ArchiveName, error);
-        Assert.Contains("truncated", error);
+        Assert.Contains(named, error);
         await AssertUnchangedAsync(ws, before);
     }
 
@@ -125,9 +103,10 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         await ws.AddMarkerAsync("current");
         var before = await ws.FingerprintAsync();
         // A psql that gets the first 3 MB of the script (schema and part of the data), then the input ends mid-COPY.
-        var bin = await FakeToolAsync(ws, "psql", """head -c 3000000 | "$real" "$@" """);
+        using var bin = FakePgBin.Create(Server);
+        bin.Add("psql").GetsOnlyTheFirstBytesOfItsInput(3_000_000);
 
-        var result = await ws.RestoreAsync("--latest", "--force", "--no-safety-backup", "--pg-bin", bin);
+        var result = await ws.RestoreAsync(["--latest", "--force", "--no-safety-backup", "--pg-bin", bin.Path], env: bin.Environment);
 
         Assert.True(result.ExitCode != 0, result.ToString());
         var error = OneErrorLine(result);
@@ -144,13 +123,11 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         await ws.AddMarkerAsync("current");
         var before = await ws.FingerprintAsync();
         // A pg_restore that creates the schema and loads the data, then dies before the indexes and constraints.
-        var bin = await FakeToolAsync(ws, "pg_restore", """
-            "$real" --section=pre-data --section=data "$@"
-            echo "pg_restore: error: could not read from input file: end of file" >&2
-            exit 1
-            """);
+        using var bin = FakePgBin.Create(Server);
+        bin.Add("pg_restore").RunsTheRealOneWith("--section=pre-data", "--section=data")
+            .ThenFails(1, "pg_restore: error: could not read from input file: end of file");
 
-        var result = await ws.RestoreAsync("--latest", "--force", "--no-safety-backup", "--pg-bin", bin);
+        var result = await ws.RestoreAsync(["--latest", "--force", "--no-safety-backup", "--pg-bin", bin.Path], env: bin.Environment);
 
         Assert.True(result.ExitCode == Tool, result.ToString());
         var error = OneErrorLine(result);
@@ -218,21 +195,6 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         Assert.Contains("--latest", error);
         Assert.Contains("--file", error);
         await AssertUnchangedAsync(ws, before);
-    }
-
-    /// <summary>
-    /// A folder for --pg-bin with a shell script in place of <paramref name="tool"/>: it answers --version as the real
-    /// one, and otherwise runs <paramref name="body"/>, in which $real is the real program.
-    /// </summary>
-    async Task<string> FakeToolAsync(RestoreWorkspace ws, string tool, string body)
-    {
-        var bin = Path.Combine(ws.BackupDir, "fake-bin");
-        Directory.CreateDirectory(bin);
-        var script = Path.Combine(bin, tool);
-        await File.WriteAllTextAsync(script,
-            $"#!/bin/sh\nreal='{Path.Combine(Server.BinDirectory, tool)}'\ncase \"$1\" in --version|-V) exec \"$real\" \"$@\" ;; esac\n{body}\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return bin;
     }
 
     /// <summary>stderr is exactly one line "error: … — hint".</summary>

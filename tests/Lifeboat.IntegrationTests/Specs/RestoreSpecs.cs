@@ -329,7 +329,7 @@ public sealed class RestoreSpecs(ClusterFixture cluster)
               (SELECT md5(string_agg(location::text, ',' ORDER BY id)) FROM volcanic_activity))
             """;
         var backup = await ws.BackupAsync("--format", format);
-        Assert.Equal(format, backup.Manifest.Format.ToString().ToLowerInvariant());
+        Assert.Equal(format, backup.Manifest.Format);
         var backedUp = await ws.ScalarAsync<string>(geography);
         await ws.ExecuteAsync("""
             UPDATE earthquakes SET location = ST_SetSRID(ST_MakePoint(0, 0), 4326)::geography WHERE id % 2 = 0;

@@ -32,6 +32,23 @@ public sealed class ServerSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_backup_workspace_leaves_no_database_and_no_folder_behind()
+    {
+        var server = cluster.Server;
+        string database, other, folder;
+        await using (var ws = await BackupWorkspace.WithSmallDatabaseAsync(server, "harness"))
+        {
+            (database, other, folder) = (ws.Database, ws.OtherDatabaseName("restored"), ws.Folder.Path);
+            await server.ExecuteAsync("postgres", $"CREATE DATABASE \"{other}\"");
+            await File.WriteAllTextAsync(ws.Folder.File("a-backup.json"), "{}");
+        }
+
+        Assert.Equal(0, await server.ScalarAsync<long>("postgres",
+            $"SELECT count(*) FROM pg_database WHERE datname IN ({RestoreWorkspace.Literal(database)}, {RestoreWorkspace.Literal(other)})"));
+        Assert.False(Directory.Exists(folder), folder);
+    }
+
+    [Fact]
     public async Task The_cli_harness_runs_lifeboat()
     {
         // Proves lifeboat.dll is in the output folder and starts; the CLI's own specs test what it prints.

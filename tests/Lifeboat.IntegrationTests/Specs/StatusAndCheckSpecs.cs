@@ -191,19 +191,15 @@ public sealed class StatusAndCheckSpecs(ClusterFixture cluster)
         AssertCheck(await ws.CheckAsync("--max-age", "26h", "--require-verified", "35d"), 2, "CRITICAL", "verification failed");
     }
 
-    [Fact]
-    public async Task Check_is_critical_when_the_only_manifest_is_damaged()
+    [Theory]
+    [InlineData(ManifestDamage.CutInHalf)]
+    [InlineData(ManifestDamage.ArchiveEntryNull)] // valid JSON that lacks the archive entry is no backup either
+    public async Task Check_is_critical_when_the_only_manifest_is_damaged(ManifestDamage damage)
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "ck_damaged");
         var backup = await ws.BackupAsync();
-        var manifest = File.ReadAllText(backup.ManifestPath);
+        Damage.Apply(damage, backup);
 
-        File.WriteAllText(backup.ManifestPath, manifest[..(manifest.Length / 2)]);
-        AssertCheck(await ws.CheckAsync("--max-age", "26h"), 2, "CRITICAL", "no complete backup");
-
-        // Valid JSON that lacks the archive entry is no backup either.
-        File.WriteAllText(backup.ManifestPath, manifest);
-        backup.EditManifest(json => json["archive"] = null);
         AssertCheck(await ws.CheckAsync("--max-age", "26h"), 2, "CRITICAL", "no complete backup");
     }
 

@@ -307,15 +307,14 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
     public async Task A_client_that_reconnects_every_50_ms_does_not_stop_the_restore_and_then_reads_the_restored_data()
     {
         var server = cluster.Server;
-        using var folder = BackupFolder.Create();
-        var db = await server.CreateDatabaseFromTemplateAsync("pool");
+        await using var ws = await BackupWorkspace.WithFixtureDatabaseAsync(server, "pool");
         using var stop = new CancellationTokenSource();
         try
         {
-            var backup = await LifeboatCli.RunAsync(["backup", "-d", db, "--backup-dir", folder.Path], server.ClientEnvironment(db), timeout: Timeout);
+            var backup = await LifeboatCli.RunAsync(["backup", "-d", ws.Database, "--backup-dir", ws.Folder.Path], ws.Env, timeout: Timeout);
             Assert.True(backup.ExitCode == 0, backup.ToString());
-            var expected = await server.ScalarAsync<long>(db, "SELECT count(*) FROM earthquakes");
-            await server.ExecuteAsync(db, "DELETE FROM earthquakes WHERE id % 2 = 0");
+            var expected = await server.ScalarAsync<long>(ws.Database, "SELECT count(*) FROM earthquakes");
+            await server.ExecuteAsync(ws.Database, "DELETE FROM earthquakes WHERE id % 2 = 0");
 
             long lastSeen = -1;
             var reads = 0;
@@ -325,7 +324,7 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
                 {
                     try
                     {
-                        await using var connection = new NpgsqlConnection(server.ConnectionString(db));
+                        await using var connection = new NpgsqlConnection(server.ConnectionString(ws.Database));
                         await connection.OpenAsync(stop.Token);
                         await using var cmd = new NpgsqlCommand("SELECT count(*) FROM earthquakes", connection);
                         Interlocked.Exchange(ref lastSeen, (long)(await cmd.ExecuteScalarAsync(stop.Token))!);
@@ -339,8 +338,8 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
                 }
             });
 
-            var restore = await LifeboatCli.RunAsync(["restore", "-d", db, "--backup-dir", folder.Path, "--latest", "--force", "--no-safety-backup"],
-                server.ClientEnvironment(db), timeout: Timeout);
+            var restore = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--no-safety-backup"],
+                ws.Env, timeout: Timeout);
             var readsAtEnd = reads;
             var deadline = Stopwatch.StartNew();
             while (reads < readsAtEnd + 3 && deadline.Elapsed < TimeSpan.FromSeconds(10))
@@ -350,12 +349,11 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
 
             Assert.True(restore.ExitCode == 0, restore.ToString());
             Assert.Equal(expected, Interlocked.Read(ref lastSeen));
-            Assert.Equal(0, await server.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{db}\\_\\_lifeboat%'"));
+            Assert.Equal(0, await server.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{ws.Database}\\_\\_lifeboat%'"));
         }
         finally
         {
-            await stop.CancelAsync();
-            await server.DropDatabaseAsync(db);
+            await stop.CancelAsync(); // the client must not outlive the spec
         }
     }
 
@@ -363,36 +361,28 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
     public async Task A_backup_from_a_newer_pg_dump_or_needing_a_missing_extension_is_refused_before_anything_is_touched()
     {
         var server = cluster.Server;
-        using var folder = BackupFolder.Create();
-        var db = await server.CreateDatabaseFromTemplateAsync("guard");
-        try
-        {
-            var backup = await LifeboatCli.RunAsync(["backup", "-d", db, "--backup-dir", folder.Path], server.ClientEnvironment(db), timeout: Timeout);
-            Assert.True(backup.ExitCode == 0, backup.ToString());
-            var manifestPath = folder.SingleFileEndingWith(".json");
-            var original = File.ReadAllText(manifestPath);
-            var databases = await server.ScalarAsync<string>("postgres", "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database");
+        await using var ws = await BackupWorkspace.WithFixtureDatabaseAsync(server, "guard");
+        var backup = await LifeboatCli.RunAsync(["backup", "-d", ws.Database, "--backup-dir", ws.Folder.Path], ws.Env, timeout: Timeout);
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        var manifestPath = ws.Folder.SingleFileEndingWith(".json");
+        var original = File.ReadAllText(manifestPath);
+        var databases = await server.ScalarAsync<string>("postgres", "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database");
 
-            File.WriteAllText(manifestPath, original.Replace("\"pgDumpVersion\": \"15.", "\"pgDumpVersion\": \"99."));
-            var newer = await LifeboatCli.RunAsync(["restore", "-d", db, "--backup-dir", folder.Path, "--latest", "--force", "--target-db", db + "_new"],
-                server.ClientEnvironment(db), timeout: Timeout);
-            Assert.NotEqual(0, newer.ExitCode);
-            Assert.Contains("pg_dump 99.", newer.StdErr);
-            Assert.Contains("PostgreSQL 15", newer.StdErr);
+        File.WriteAllText(manifestPath, original.Replace("\"pgDumpVersion\": \"15.", "\"pgDumpVersion\": \"99."));
+        var newer = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--target-db", ws.OtherDatabaseName("new")],
+            ws.Env, timeout: Timeout);
+        Assert.NotEqual(0, newer.ExitCode);
+        Assert.Contains("pg_dump 99.", newer.StdErr);
+        Assert.Contains("PostgreSQL 15", newer.StdErr);
 
-            var manifest = BackupFolder.ReadManifest(manifestPath);
-            File.WriteAllText(manifestPath, original.Replace("\"extensions\": [", "\"extensions\": [ { \"name\": \"stardust_index\", \"version\": \"1.0\", \"schema\": \"public\" },"));
-            var missing = await LifeboatCli.RunAsync(["restore", "-d", db, "--backup-dir", folder.Path, "--latest", "--force", "--target-db", db + "_new"],
-                server.ClientEnvironment(db), timeout: Timeout);
-            Assert.NotEqual(0, missing.ExitCode);
-            Assert.Contains("extension stardust_index is not installed on this server", missing.StdErr);
+        var manifest = BackupFolder.ReadManifest(manifestPath);
+        File.WriteAllText(manifestPath, original.Replace("\"extensions\": [", "\"extensions\": [ { \"name\": \"stardust_index\", \"version\": \"1.0\", \"schema\": \"public\" },"));
+        var missing = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--target-db", ws.OtherDatabaseName("new")],
+            ws.Env, timeout: Timeout);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("extension stardust_index is not installed on this server", missing.StdErr);
 
-            Assert.Equal(databases, await server.ScalarAsync<string>("postgres", "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database"));
-            Assert.NotNull(manifest);
-        }
-        finally
-        {
-            await server.DropDatabaseAsync(db);
-        }
+        Assert.Equal(databases, await server.ScalarAsync<string>("postgres", "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database"));
+        Assert.NotNull(manifest);
     }
 }

@@ -9,10 +9,13 @@ namespace Lifeboat.IntegrationTests.Support;
 /// <summary>Small databases and comparisons the backup specs share.</summary>
 public static class DatabaseHelpers
 {
+    /// <summary><c>prefix_xxxxxxxx</c>: a database name no other test uses.</summary>
+    public static string UniqueName(string prefix) => $"{prefix}_{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+
     /// <summary>An empty database (from template1, no fixture), for specs that don't need 100 MB of data.</summary>
     public static async Task<string> CreateEmptyDatabaseAsync(this PostgresServer server, string prefix)
     {
-        var name = $"{prefix}_{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+        var name = UniqueName(prefix);
         await server.ExecuteAsync("postgres", $"CREATE DATABASE \"{name}\"");
         return name;
     }

@@ -71,14 +71,15 @@ public static class ExternalTool
     public static bool IsRoot => Environment.UserName == "root";
 
     /// <summary>
-    /// Runs lifeboat as another OS user (through runuser), to meet the permission checks that root bypasses.
-    /// <paramref name="home"/> must be writable by that user: the dotnet host wants a home.
+    /// Runs lifeboat as another OS user (through runuser), to meet the permission checks that root bypasses: a copy of
+    /// it that user can read, wherever the tests run from. <paramref name="home"/> must be writable by that user: the
+    /// dotnet host wants a home.
     /// </summary>
     public static Task<CliResult> RunLifeboatAsUserAsync(string user, IEnumerable<string> args, IDictionary<string, string> env, string home)
     {
         var command = new List<string> { "-u", user, "--", "env", $"HOME={home}", $"DOTNET_CLI_HOME={home}", "DOTNET_NOLOGO=1", "NO_COLOR=1", "TERM=dumb" };
         command.AddRange(env.Select(kv => $"{kv.Key}={kv.Value}"));
-        command.AddRange(LifeboatCli.Command);
+        command.AddRange(CliForOtherUsers.Command);
         command.AddRange(args);
         return RunAsync(File.Exists("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser", command);
     }

@@ -57,9 +57,72 @@ public static class ProofCommands
     }
 }
 
+/// <summary>Damage a spec does to an archive, named so a theory can take it as data.</summary>
+public enum ArchiveDamage
+{
+    /// <summary>One bit of the middle byte flipped, as a bad disk does: the size stays the same.</summary>
+    OneFlippedBit,
+
+    /// <summary>Only the first half left, like a copy that stopped half-way.</summary>
+    CutInHalf,
+}
+
+/// <summary>Damage a spec does to a manifest, named so a theory can take it as data.</summary>
+public enum ManifestDamage
+{
+    /// <summary>Only the first half of the file left: no longer JSON.</summary>
+    CutInHalf,
+
+    /// <summary>Valid JSON whose "archive" is null (a bad hand edit, a broken sync).</summary>
+    ArchiveEntryNull,
+}
+
 /// <summary>Damage done to a backup's files, as a bad disk, a full disk or a careless copy would.</summary>
 public static class Damage
 {
+    public static void Apply(ArchiveDamage damage, string path)
+    {
+        switch (damage)
+        {
+            case ArchiveDamage.OneFlippedBit:
+                FlipOneBit(path);
+                break;
+            case ArchiveDamage.CutInHalf:
+                Truncate(path, 0.5);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(damage), damage, null);
+        }
+    }
+
+    public static void Apply(ManifestDamage damage, BackupOnDisk backup)
+    {
+        switch (damage)
+        {
+            case ManifestDamage.CutInHalf:
+                var manifest = File.ReadAllText(backup.ManifestPath);
+                File.WriteAllText(backup.ManifestPath, manifest[..(manifest.Length / 2)]);
+                break;
+            case ManifestDamage.ArchiveEntryNull:
+                backup.EditManifest(json => json["archive"] = null);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(damage), damage, null);
+        }
+    }
+
+    /// <summary>Flips the lowest bit of the byte at <paramref name="fraction"/> of the file's length; the size stays the same.</summary>
+    public static void FlipOneBit(string path, double fraction = 0.5)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        var offset = (long)(file.Length * fraction);
+        file.Position = offset;
+        var original = file.ReadByte();
+        Assert.True(original >= 0, $"{path} has no byte at {offset}");
+        file.Position = offset;
+        file.WriteByte((byte)(original ^ 0x01));
+    }
+
     /// <summary>Inverts every bit of the byte at <paramref name="fraction"/> of the file's length; the size stays the same.</summary>
     public static void FlipByte(string path, double fraction = 0.5)
     {

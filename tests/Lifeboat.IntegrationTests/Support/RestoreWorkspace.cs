@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Lifeboat.Core.Manifest;
 using Npgsql;
 using Xunit;
 
@@ -65,8 +64,14 @@ public sealed class RestoreWorkspace : IAsyncDisposable
     /// <summary>Runs `lifeboat restore -d Database --backup-dir BackupDir` plus <paramref name="extra"/>, without a terminal.</summary>
     public Task<CliResult> RestoreAsync(params string[] extra) => RestoreAsync(extra, null);
 
-    public Task<CliResult> RestoreAsync(IEnumerable<string> extra, TimeSpan? timeout) =>
-        LifeboatCli.RunAsync(["restore", "-d", Database, "--backup-dir", BackupDir, .. extra], Env, timeout: timeout);
+    /// <summary>The same, with a timeout of its own, or with <paramref name="env"/> added to <see cref="Env"/> (a <see cref="FakePgBin"/>'s, say).</summary>
+    public Task<CliResult> RestoreAsync(IEnumerable<string> extra, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var environment = Env;
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+            environment[key] = value;
+        return LifeboatCli.RunAsync(["restore", "-d", Database, "--backup-dir", BackupDir, .. extra], environment, timeout: timeout);
+    }
 
     public Task<CliProcess> StartRestoreAsync(params string[] extra) =>
         LifeboatCli.StartAsync(["restore", "-d", Database, "--backup-dir", BackupDir, .. extra], Env);
@@ -74,7 +79,7 @@ public sealed class RestoreWorkspace : IAsyncDisposable
     /// <summary>Every complete backup (readable manifest) in the folder, oldest first.</summary>
     public IReadOnlyList<BackupOnDisk> Backups() =>
         Directory.GetFiles(BackupDir, "*.json")
-            .Select(path => new BackupOnDisk(path, ManifestSerializer.FromUtf8(File.ReadAllBytes(path), path)))
+            .Select(path => new BackupOnDisk(path, ManifestOnDisk.Read(path)))
             .OrderBy(b => b.Manifest.StartedAt)
             .ToList();
 
@@ -186,7 +191,7 @@ public sealed class RestoreWorkspace : IAsyncDisposable
 }
 
 /// <summary>A complete backup in the folder: its manifest's path and content.</summary>
-public sealed record BackupOnDisk(string ManifestPath, BackupManifest Manifest)
+public sealed record BackupOnDisk(string ManifestPath, ManifestOnDisk Manifest)
 {
     public string Folder => Path.GetDirectoryName(ManifestPath)!;
     public string Stem => Path.GetFileNameWithoutExtension(ManifestPath);
