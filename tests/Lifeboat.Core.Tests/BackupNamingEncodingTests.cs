@@ -110,10 +110,20 @@ public sealed class BackupNamingEncodingTests
     }
 
     [Theory]
-    [InlineData("%G1_backup_20251024_220005.dump.zst")]
-    [InlineData("%61_backup_20251024_220005.json")]
-    public void Files_with_malformed_encodings_are_not_taken_for_backups(string fileName)
+    [InlineData("%G1_backup_20251024_220005.dump.zst", "%G1")]
+    [InlineData("%61_backup_20251024_220005.json", "%61")]
+    [InlineData("50%_backup_20251024_220005.json", "50%")]
+    public void A_name_that_is_not_an_encoding_is_a_backup_written_before_names_were_encoded_of_the_database_so_named(string fileName, string database)
     {
-        Assert.Null(BackupNaming.Parse(fileName));
+        // lifeboat 0.1 put the database's name into file names as it was: such a file is a backup of that database.
+        Assert.Equal(database, BackupNaming.Parse(fileName)?.Database);
+    }
+
+    [Fact]
+    public void The_backups_of_a_database_are_looked_for_under_its_encoded_name_and_the_name_lifeboat_0_1_wrote()
+    {
+        Assert.Equal(["a%3Ab_backup_", "a:b_backup_"], BackupNaming.Prefixes("a:b"));
+        Assert.Equal(["celestial_signs_backup_"], BackupNaming.Prefixes("celestial_signs"));
+        Assert.Equal(["%2E.%2Fevil_backup_"], BackupNaming.Prefixes("../evil")); // 0.1 could not have written that one inside the folder
     }
 }

@@ -55,14 +55,14 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
             var run = new Run(request, settings, store, log, pgDump, progress);
             var manifest = await DumpInSnapshotAsync(run, catalog, facts, stem, startedAt, stopwatch, ct);
             log.Info($"done in {Units.Duration(stopwatch.Elapsed)}: {Units.Bytes(manifest.Archive.SizeBytes)}, {manifest.TableCount} tables, migration {manifest.Migration?.Version ?? "none"}");
+            // The log gets its final name before the manifest that names it; the manifest, written last, commits the backup.
+            await log.FinishAsync();
             await BackupCatalog.WriteManifestAsync(store, stem, manifest, CancellationToken.None);
             store.Local?.FlushEntries();
             manifestWritten = true;
-            log.Info($"manifest {stem}{BackupNaming.ManifestExtension} written: the backup is complete");
 
             var warnings = new List<string>();
-            var pruned = request.Prune ? await PruneAsync(store, database, request.Retention, log, warnings, progress) : [];
-            await log.FinishAsync();
+            var pruned = request.Prune ? await PruneAsync(store, stem, database, request.Retention, settings.Password, warnings, progress) : [];
             return new BackupResult(manifest, store.LocationOf(manifest.Archive.Name), store.LocationOf(stem + BackupNaming.ManifestExtension), pruned, warnings);
         }
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
@@ -114,29 +114,38 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
     }
 
     /// <summary>
-    /// Rotation after a backup that is already complete: what it deletes goes into the log, and a failure is a warning
-    /// (in the log and to the user), not a failed backup.
+    /// Rotation after a backup that is already complete: what it deletes is appended to the backup's log, and a failure
+    /// is a warning (in the log and to the user), not a failed backup.
     /// </summary>
-    private async Task<IReadOnlyList<string>> PruneAsync(IBackupStore store, string database, RetentionPolicy policy, OperationLog log,
+    private async Task<IReadOnlyList<string>> PruneAsync(IBackupStore store, string stem, string database, RetentionPolicy policy, string? secret,
         List<string> warnings, IProgress<OperationEvent>? progress)
     {
+        await using var log = OperationLog.TryAppend(store, stem + BackupNaming.LogExtension, secret);
         try
         {
             progress?.Report(new StepStarted(Step.Rotating, "rotating old backups"));
             var plan = RetentionPlanner.Plan(await BackupCatalog.ScanAsync(store, database, CancellationToken.None), policy, clock.GetLocalNow());
             var deleted = await RetentionApplier.ApplyAsync(store, plan, CancellationToken.None);
-            log.Info(deleted.Count == 0
+            log?.Info(deleted.Count == 0
                 ? $"rotation: nothing to delete (older than {plan.Cutoff:yyyy-MM-dd HH:mm} go, the newest {Math.Max(1, policy.KeepLast)} always stay)"
                 : $"rotation deleted {deleted.Count} files: {string.Join(", ", deleted)}");
             return deleted;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LifeboatException)
         {
+            var deleted = e is RetentionApplier.PartlyDoneException partly ? partly.Deleted : [];
+            if (deleted.Count > 0)
+                log?.Info($"rotation deleted {deleted.Count} files before it failed: {string.Join(", ", deleted)}");
             var warning = $"rotation failed: {(e as LifeboatException)?.OneLine ?? e.Message}; the backup itself is complete";
-            log.Warn(warning);
+            log?.Warn(warning);
             warnings.Add(warning);
             progress?.Report(new WarningRaised(warning));
-            return e is RetentionApplier.PartlyDoneException partly ? partly.Deleted : [];
+            return deleted;
+        }
+        finally
+        {
+            if (log is not null)
+                await log.FinishAsync();
         }
     }
 
@@ -148,19 +157,25 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
     private static async Task RemoveStalePartialsAsync(IBackupStore store, string database, CancellationToken ct)
     {
         var files = (await store.ListAsync(BackupNaming.Prefix(database), ct)).Select(f => f.Name).ToList();
-        var manifests = files.Where(f => f.EndsWith(BackupNaming.ManifestExtension, StringComparison.Ordinal))
-            .Select(f => BackupNaming.Parse(f)?.Stem).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var manifests = StemsWith(files, f => f.EndsWith(BackupNaming.ManifestExtension, StringComparison.Ordinal));
+        // Only stems a lifeboat run wrote: they have a sidecar or a partial file. The seed's scripts wrote plain
+        // <db>_backup_<ts>.sql files under the same names, with nothing beside them: those are someone's backups.
+        var ours = StemsWith(files, f => f.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal)
+            || f.EndsWith(BackupNaming.MigrationsExtension, StringComparison.Ordinal) || f.EndsWith(BackupNaming.RolesExtension, StringComparison.Ordinal));
         foreach (var file in files)
         {
             var parsed = BackupNaming.Parse(file);
             if (parsed?.Database != database)
                 continue;
             var partial = file.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal);
-            var orphan = !partial && !manifests.Contains(parsed.Stem) && BackupNaming.IsArchiveOrSidecar(parsed.Extension);
+            var orphan = !partial && ours.Contains(parsed.Stem) && !manifests.Contains(parsed.Stem) && BackupNaming.IsArchiveOrSidecar(parsed.Extension);
             if (partial || orphan)
                 await TryDeleteAsync(store, file);
         }
     }
+
+    private static HashSet<string> StemsWith(IEnumerable<string> files, Func<string, bool> which) =>
+        files.Where(which).Select(f => BackupNaming.Parse(f)?.Stem).OfType<string>().ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Files of this run that already have their final name but no manifest (a failure or Ctrl-C between the renames

@@ -10,7 +10,10 @@ public static class BackupCatalog
     public static async Task<IReadOnlyList<CatalogEntry>> ScanAsync(IBackupStore store, string? database, CancellationToken ct)
     {
         var groups = new Dictionary<string, (ParsedName Name, List<StoredFile> Files)>(StringComparer.Ordinal);
-        foreach (var file in await store.ListAsync(database is null ? "" : BackupNaming.Prefix(database), ct))
+        var listed = new List<StoredFile>();
+        foreach (var prefix in database is null ? [""] : BackupNaming.Prefixes(database))
+            listed.AddRange(await store.ListAsync(prefix, ct));
+        foreach (var file in listed.DistinctBy(f => f.Name))
         {
             if (BackupNaming.Parse(file.Name) is not { } parsed)
                 continue;

@@ -28,6 +28,18 @@ public static partial class BackupNaming
     /// <summary>The prefix every file of a database's backups starts with.</summary>
     public static string Prefix(string database) => EncodeDatabase(database) + "_backup_";
 
+    /// <summary>
+    /// The prefixes a database's backups may have: <see cref="Prefix"/>, and the name as it was before names were encoded
+    /// (lifeboat 0.1 wrote "a:b_backup_…" for database a:b), when that is a different, valid file name.
+    /// </summary>
+    public static IEnumerable<string> Prefixes(string database)
+    {
+        yield return Prefix(database);
+        var raw = database + "_backup_";
+        if (raw != Prefix(database) && !database.StartsWith('.') && database.IndexOfAny(['/', '\\']) < 0)
+            yield return raw;
+    }
+
     /// <summary>The lock file of a database's runs in a folder.</summary>
     public static string LockName(string database) => $".{EncodeDatabase(database)}.lock";
 
@@ -56,8 +68,8 @@ public static partial class BackupNaming
             return null;
         if (!DateTime.TryParseExact(match.Groups["ts"].Value, "yyyyMMdd_HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
             return null;
-        if (DecodeDatabase(match.Groups["db"].Value) is not { } database)
-            return null;
+        // A name that is not an encoding was written before names were encoded (lifeboat 0.1: "50%_backup_…"): as it is.
+        var database = DecodeDatabase(match.Groups["db"].Value) ?? match.Groups["db"].Value;
         return new ParsedName(database, at, match.Groups["stem"].Value, match.Groups["rest"].Value);
     }
 

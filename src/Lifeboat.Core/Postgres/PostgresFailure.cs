@@ -19,7 +19,11 @@ public static class PostgresFailure
         {
             throw Describe(e, verb, thing);
         }
-        catch (NpgsqlException e) when (e.InnerException is not OperationCanceledException)
+        catch (NpgsqlException e) when (e.InnerException is OperationCanceledException cancelled)
+        {
+            throw new OperationCanceledException(cancelled.Message, e, cancelled.CancellationToken); // Ctrl-C during a query
+        }
+        catch (NpgsqlException e)
         {
             throw new LifeboatException($"unable to {verb} '{thing}': the connection to PostgreSQL failed during the run: {e.Message.Split('\n')[0]}",
                 "check the server and run again; unfinished work was rolled back or removed", ExitCodes.Connection, e);

@@ -12,13 +12,16 @@ public static class BackupFilePath
     /// </summary>
     public static string FolderOf(string file, string backupDirectory, string verb)
     {
-        if (File.Exists(file))
+        // A backup's bare stem names it too (its manifest is stem.json).
+        var existing = File.Exists(file) ? file : File.Exists(file + Catalog.BackupNaming.ManifestExtension) ? file + Catalog.BackupNaming.ManifestExtension : null;
+        if (existing is not null)
         {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+            var folder = Path.GetDirectoryName(Path.GetFullPath(existing))!;
             return string.Equals(folder, Path.GetFullPath(backupDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal) ? backupDirectory : folder;
         }
         var isPath = file.Contains(Path.DirectorySeparatorChar) || file.Contains(Path.AltDirectorySeparatorChar);
-        var inFolder = File.Exists(Path.Combine(backupDirectory, Path.GetFileName(file)));
+        var inFolder = File.Exists(Path.Combine(backupDirectory, Path.GetFileName(file)))
+            || File.Exists(Path.Combine(backupDirectory, Path.GetFileName(file) + Catalog.BackupNaming.ManifestExtension));
         if ((isPath && !inFolder) || !Directory.Exists(backupDirectory))
             throw new LifeboatException($"unable to {verb} '{file}': the file does not exist",
                 isPath ? "check the path (`lifeboat list --backup-dir FOLDER` shows the backups in a folder)"

@@ -16,8 +16,16 @@ public sealed class PruneService(IBackupStores stores, TimeProvider clock)
         foreach (var database in databases)
         {
             var plan = RetentionPlanner.Plan(await BackupCatalog.ScanAsync(store, database, ct), request.Policy, clock.GetLocalNow());
-            var deleted = request.DryRun ? [] : await RetentionApplier.ApplyAsync(store, plan, ct);
-            results.Add(new DatabasePrune(database, plan, deleted));
+            try
+            {
+                var deleted = request.DryRun ? [] : await RetentionApplier.ApplyAsync(store, plan, ct);
+                results.Add(new DatabasePrune(database, plan, deleted, null));
+            }
+            catch (RetentionApplier.PartlyDoneException e)
+            {
+                // The other databases still get their rotation; the report says what was deleted and what stopped it.
+                results.Add(new DatabasePrune(database, plan, e.Deleted, e.Message));
+            }
         }
         return new PruneResult(store.Location, request.Policy, request.DryRun, results);
     }
@@ -29,7 +37,10 @@ public sealed record PruneRequest(string BackupDirectory, RetentionPolicy Policy
     public bool DryRun { get; init; }
 }
 
-/// <summary>What rotation would delete (or deleted) of one database's backups.</summary>
-public sealed record DatabasePrune(string Database, RetentionPlan Plan, IReadOnlyList<string> DeletedFiles);
+/// <summary>What rotation would delete (or deleted) of one database's backups, and what stopped it, if anything did.</summary>
+public sealed record DatabasePrune(string Database, RetentionPlan Plan, IReadOnlyList<string> DeletedFiles, string? Problem);
 
-public sealed record PruneResult(string Location, RetentionPolicy Policy, bool DryRun, IReadOnlyList<DatabasePrune> Databases);
+public sealed record PruneResult(string Location, RetentionPolicy Policy, bool DryRun, IReadOnlyList<DatabasePrune> Databases)
+{
+    public bool Failed => Databases.Any(d => d.Problem is not null);
+}

@@ -16,8 +16,22 @@ public sealed class CleanupService(IBackupStores stores, IPasswordPrompt? passwo
     {
         var (_, opened) = await PostgresConnector.ConnectAsync(request.Connection.WithDatabase(request.MaintenanceDatabase), passwordPrompt, ct);
         await using var maintenance = opened;
-        var found = await Leftovers.FindAsync(maintenance, request.Database, ct);
-        var dropped = request.DryRun ? [] : (await Leftovers.DropDeadAsync(maintenance, request.Database, ct)).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<Leftover> found;
+        var dropped = new HashSet<string>(StringComparer.Ordinal);
+        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (request.DryRun)
+        {
+            found = await Leftovers.FindAsync(maintenance, request.Database, ct);
+        }
+        else
+        {
+            // What is kept is listed after the drops: the dropped and the failed as they were found, then the rest.
+            var (gone, notGone) = await Leftovers.DropDeadAsync(maintenance, request.Database, ct);
+            dropped.UnionWith(gone.Select(l => l.Name));
+            foreach (var (leftover, reason) in notGone)
+                failed[leftover.Name] = reason;
+            found = [.. gone, .. notGone.Select(f => f.Leftover), .. (await Leftovers.FindAsync(maintenance, request.Database, ct)).Where(l => !l.Dead)];
+        }
 
         var store = stores.Open(request.BackupDirectory);
         var folder = CopyLocations.FolderFor(store);
@@ -25,7 +39,8 @@ public sealed class CleanupService(IBackupStores stores, IPasswordPrompt? passwo
         var removedCopies = request.DryRun ? [] : CopyLocations.RemoveStale(folder).ToHashSet(StringComparer.Ordinal);
 
         return new CleanupResult(request.DryRun,
-            found.Select(l => new CleanupItem(CleanupItemKind.ScratchDatabase, l.Name, l.SizeBytes, l.Dead, dropped.Contains(l.Name), l.Why)).ToList()
+            found.Select(l => new CleanupItem(l.Parsed is null ? CleanupItemKind.ReplacedDatabase : CleanupItemKind.ScratchDatabase, l.Name, l.SizeBytes, l.Dead,
+                    dropped.Contains(l.Name), failed.TryGetValue(l.Name, out var reason) ? $"{l.Why}; but: {reason}" : l.Why)).ToList()
                 .Concat(copies.Select(c => new CleanupItem(CleanupItemKind.DecompressedCopy, c, SizeOf(c), true, removedCopies.Contains(c), "its restore's process has exited")))
                 .ToList());
     }
@@ -45,7 +60,7 @@ public sealed record CleanupRequest(ConnectionSettings Connection, string Backup
     public bool DryRun { get; init; }
 }
 
-public enum CleanupItemKind { ScratchDatabase, DecompressedCopy }
+public enum CleanupItemKind { ScratchDatabase, ReplacedDatabase, DecompressedCopy }
 
 /// <summary>One leftover: whether its run is gone (<see cref="Dead"/>), whether it was removed, and why we think so.</summary>
 public sealed record CleanupItem(CleanupItemKind Kind, string Name, long SizeBytes, bool Dead, bool Removed, string Why);

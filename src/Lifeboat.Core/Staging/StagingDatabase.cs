@@ -32,8 +32,11 @@ public sealed class StagingDatabase : IAsyncDisposable
     public static async Task<StagingDatabase> CreateAsync(NpgsqlConnection maintenance, string database, StagingKind kind,
         DatabaseProperties? properties, TimeProvider clock, Action<string>? log, CancellationToken ct)
     {
-        foreach (var dropped in await Leftovers.DropDeadAsync(maintenance, database, ct))
-            log?.Invoke($"dropped {dropped.Name}, a scratch database left by a run that is gone ({dropped.Why})");
+        var (dropped, failed) = await Leftovers.DropDeadAsync(maintenance, database, ct);
+        foreach (var leftover in dropped)
+            log?.Invoke($"dropped {leftover.Name}, a scratch database left by a run that is gone ({leftover.Why})");
+        foreach (var (leftover, reason) in failed)
+            log?.Invoke($"could not drop {leftover.Name}, a scratch database left by a run that is gone: {reason}");
 
         var name = StagingName.Create(database, kind, clock.GetUtcNow());
         await Leftovers.HoldAsync(maintenance, name.ToString(), ct);

@@ -29,7 +29,9 @@ public static class PruneCommand
             };
             var result = await new PruneService(services.Stores, services.Clock).PruneAsync(request, ct);
             services.Terminal.Result(parse.GetValue(json), PruneJson.From(result), CliJson.Default.PruneJson, console => PruneReport.Write(console, result));
-            return 0;
+            foreach (var failed in result.Databases.Where(d => d.Problem is not null))
+                services.Terminal.Error($"error: unable to prune '{failed.Database}': {failed.Problem} — check the file's permissions and run again");
+            return result.Failed ? Lifeboat.Core.Errors.ExitCodes.Failure : 0;
         }));
         return command;
     }

@@ -11,8 +11,13 @@ public static class CleanupReport
     {
         foreach (var item in result.Items)
         {
-            var what = item.Kind == CleanupItemKind.ScratchDatabase ? "scratch database" : "decompressed copy";
-            var verb = !item.Dead ? "keeping" : item.Removed ? (item.Kind == CleanupItemKind.ScratchDatabase ? "dropped" : "removed") : result.DryRun ? "would remove" : "could not remove";
+            var what = item.Kind switch
+            {
+                CleanupItemKind.ScratchDatabase => "scratch database",
+                CleanupItemKind.ReplacedDatabase => "replaced database",
+                _ => "decompressed copy",
+            };
+            var verb = !item.Dead ? "keeping" : item.Removed ? (item.Kind == CleanupItemKind.DecompressedCopy ? "removed" : "dropped") : result.DryRun ? "would remove" : "could not remove";
             console.WriteLine($"{verb} {what} {item.Name} ({Units.Bytes(item.SizeBytes)}): {item.Why}");
         }
         var dead = result.Items.Count(i => i.Dead);

@@ -54,10 +54,11 @@ public sealed record PruneJson(string BackupDir, bool DryRun, int RetentionDays,
     public static PruneJson From(PruneResult r) => new(r.Location, r.DryRun, r.Policy.RetentionDays, r.Policy.KeepLast,
         r.Databases.Select(d => new PruneDatabaseJson(d.Database, d.Plan.Cutoff,
             d.Plan.Delete.Select(e => new PrunedBackupJson(e.Stem, e.State.ToString().ToLowerInvariant(), e.CreatedAt, e.Files)).ToList(),
-            d.Plan.Keep.Count(e => e.IsComplete), d.DeletedFiles)).ToList());
+            d.Plan.Keep.Count(e => e.IsComplete), d.DeletedFiles, d.Problem)).ToList());
 }
 
-public sealed record PruneDatabaseJson(string Database, DateTimeOffset Cutoff, IReadOnlyList<PrunedBackupJson> Delete, int CompleteKept, IReadOnlyList<string> DeletedFiles);
+public sealed record PruneDatabaseJson(string Database, DateTimeOffset Cutoff, IReadOnlyList<PrunedBackupJson> Delete, int CompleteKept,
+    IReadOnlyList<string> DeletedFiles, string? Problem);
 
 public sealed record PrunedBackupJson(string Stem, string State, DateTimeOffset CreatedAt, IReadOnlyList<string> Files);
 

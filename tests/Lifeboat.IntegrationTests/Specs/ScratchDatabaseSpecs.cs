@@ -20,39 +20,26 @@ public sealed class ScratchDatabaseSpecs(ClusterFixture cluster)
     public async Task A_deep_verification_restores_into_a_database_with_the_backups_encoding_and_locale(string encoding, string locale)
     {
         // Arrange: a database that is not in the cluster's default encoding and locale, with text that sorts by it.
-        var database = $"locale_{encoding.ToLowerInvariant()}_{Guid.NewGuid():N}"[..30];
-        await Server.ExecuteAsync("postgres",
-            $"CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING '{encoding}' LC_COLLATE '{locale}' LC_CTYPE '{locale}'");
-        using var folder = BackupFolder.Create();
-        var seen = folder.File("scratch-locale.txt");
-        try
-        {
-            await Server.ExecuteAsync(database, "CREATE TABLE words (w text PRIMARY KEY); INSERT INTO words VALUES ('Zebra'), ('apple'), ('Mango');");
-            CliAssert.Succeeded(await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path), Server.ClientEnvironment(database)));
-            const string localeOf = "SELECT pg_encoding_to_char(encoding) || '/' || datcollate || '/' || datctype FROM pg_database WHERE datname = ";
-            var original = await Server.ScalarAsync<string>("postgres", localeOf + $"'{database}'"); // PostgreSQL spells POSIX as C
-            Assert.StartsWith(encoding + "/", original, StringComparison.Ordinal);
+        await using var ws = await BackupWorkspace.WithDatabaseAsync(Server, "locale", $"TEMPLATE template0 ENCODING '{encoding}' LC_COLLATE '{locale}' LC_CTYPE '{locale}'");
+        var seen = ws.Folder.File("scratch-locale.txt");
+        await ws.ExecuteAsync("CREATE TABLE words (w text PRIMARY KEY); INSERT INTO words VALUES ('Zebra'), ('apple'), ('Mango');");
+        CliAssert.Succeeded(await ws.RunBackupAsync());
+        const string localeOf = "SELECT pg_encoding_to_char(encoding) || '/' || datcollate || '/' || datctype FROM pg_database WHERE datname = ";
+        var original = await Server.ScalarAsync<string>("postgres", localeOf + $"'{ws.Database}'"); // PostgreSQL spells POSIX as C
+        Assert.StartsWith(encoding + "/", original, StringComparison.Ordinal);
 
-            // Act
-            var result = await LifeboatCli.RunAsync(["verify", "-d", database, "--backup-dir", folder.Path, "--latest", "--deep", "--run",
-                $"psql -X -Atc \"SELECT pg_encoding_to_char(encoding) || '/' || datcollate || '/' || datctype FROM pg_database WHERE datname = current_database()\" > '{seen}'"],
-                Server.ClientEnvironment(database));
+        // Act
+        var result = await LifeboatCli.RunAsync(["verify", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--deep", "--run",
+            $"psql -X -Atc \"{localeOf.Replace("\"", "\\\"")}current_database()\" > '{seen}'"], ws.Env);
 
-            // Assert: it passed, and the scratch database had the backup's encoding and locale, as a restore's staging database has.
-            CliAssert.Succeeded(result);
-            Assert.Contains("1 of 1 backups verified", result.StdOut, StringComparison.Ordinal);
-            Assert.Equal(original, File.ReadAllText(seen).Trim());
-            var restoredName = database + "_r";
-            CliAssert.Succeeded(await LifeboatCli.RunAsync(["restore", "-d", database, "--backup-dir", folder.Path, "--latest", "--target-db", restoredName, "--force"],
-                Server.ClientEnvironment(database)));
-            Assert.Equal(original, await Server.ScalarAsync<string>("postgres", localeOf + $"'{restoredName}'"));
-            Assert.Equal("Mango,Zebra,apple", await Server.ScalarAsync<string>(restoredName, "SELECT string_agg(w, ',' ORDER BY w) FROM words"));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-            await Server.DropDatabaseAsync(database + "_r");
-        }
+        // Assert: it passed, and the scratch database had the backup's encoding and locale, as a restore's staging database has.
+        CliAssert.Succeeded(result);
+        Assert.Contains("1 of 1 backups verified", result.StdOut, StringComparison.Ordinal);
+        Assert.Equal(original, File.ReadAllText(seen).Trim());
+        var restored = ws.OtherDatabaseName("r");
+        CliAssert.Succeeded(await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--target-db", restored, "--force"], ws.Env));
+        Assert.Equal(original, await Server.ScalarAsync<string>("postgres", localeOf + $"'{restored}'"));
+        Assert.Equal("Mango,Zebra,apple", await Server.ScalarAsync<string>(restored, "SELECT string_agg(w, ',' ORDER BY w) FROM words"));
     }
 
     [Fact]
@@ -108,14 +95,17 @@ public sealed class ScratchDatabaseSpecs(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Cleanup_keeps_the_scratch_database_of_a_run_that_is_still_going()
+    public async Task Cleanup_keeps_the_scratch_database_of_a_run_that_is_still_going_whatever_database_that_run_is_connected_to()
     {
-        // Arrange: a deep verification whose --run command is still running, so its scratch database is in use.
+        // Arrange: a deep verification whose --run command is still running, so its scratch database is in use; it works
+        // from another maintenance database than cleanup's (advisory locks are per database: liveness must not be).
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "livescratch");
         await ws.BackupAsync();
+        var maintenance = ws.OtherDatabaseName("maint");
+        await Server.ExecuteAsync("postgres", $"CREATE DATABASE \"{maintenance}\"");
         var release = Path.Combine(ws.BackupDir, "release");
         await using var verify = await LifeboatCli.StartAsync(["verify", "-d", ws.Database, "--backup-dir", ws.BackupDir, "--latest", "--deep",
-            "--run", $"while [ ! -e '{release}' ]; do sleep 0.1; done"], ws.Env);
+            "--maintenance-db", maintenance, "--run", $"while [ ! -e '{release}' ]; do sleep 0.1; done"], ws.Env);
         Assert.True(await verify.WaitForOutputAsync("running: ", TimeSpan.FromMinutes(2)), verify.StdOutSoFar + verify.StdErrSoFar);
         var live = Assert.Single(await ws.VerifyScratchDatabasesAsync());
 

@@ -18,28 +18,19 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
     public async Task The_backups_log_says_what_rotation_deleted()
     {
         // Arrange: two backups from a month ago.
-        var database = await Server.CreateSmallDatabaseAsync("rotlog");
-        using var folder = BackupFolder.Create();
-        try
-        {
-            var old = await MonthOldBackupsAsync(database, folder, 2);
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "rotlog");
+        var old = await MonthOldBackupsAsync(ws, 2);
 
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--retention-days", "7", "--keep-last", "1"),
-                Server.ClientEnvironment(database));
+        // Act
+        var result = await ws.RunBackupAsync("--retention-days", "7", "--keep-last", "1");
 
-            // Assert: both old backups are gone, and the new backup's log names their files.
-            CliAssert.Succeeded(result);
-            var stem = Assert.Single(folder.CompleteStems());
-            var log = File.ReadAllText(folder.File(stem + ".log"));
-            Assert.Contains("rotation deleted", log, StringComparison.Ordinal);
-            foreach (var gone in old)
-                Assert.Contains(gone + ".dump.zst", log, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Assert: both old backups are gone, and the new backup's log names their files.
+        CliAssert.Succeeded(result);
+        var stem = Assert.Single(ws.Folder.CompleteStems());
+        var log = File.ReadAllText(ws.Folder.File(stem + ".log"));
+        Assert.Contains("rotation deleted", log, StringComparison.Ordinal);
+        foreach (var gone in old)
+            Assert.Contains(gone + ".dump.zst", log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,12 +39,12 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
         // Arrange: a shared folder with the sticky bit (as /tmp), where old backups belong to root: another user may add
         // backups there but not delete root's. Root can delete anything, so the backup runs as 'nobody'.
         Assert.True(ExternalTool.IsRoot, "this spec makes a file only root may delete: run the suite as root, as CI does");
-        var database = await Server.CreateSmallDatabaseAsync("rotfail");
-        using var folder = BackupFolder.Create();
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "rotfail");
+        var folder = ws.Folder;
         using var home = BackupFolder.Create();
         try
         {
-            var old = await MonthOldBackupsAsync(database, folder, 1);
+            var old = await MonthOldBackupsAsync(ws, 1);
             foreach (var name in folder.FileNames())
                 File.SetUnixFileMode(folder.File(name), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             foreach (var lockFile in Directory.GetFiles(folder.Path, ".*.lock"))
@@ -62,8 +53,7 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
             File.SetUnixFileMode(home.Path, (UnixFileMode)Convert.ToInt32("0777", 8));
 
             // Act
-            var result = await ExternalTool.RunLifeboatAsUserAsync("nobody",
-                Server.BackupArgs(database, folder.Path, "--retention-days", "7", "--keep-last", "1"), Server.ClientEnvironment(database), home.Path);
+            var result = await ExternalTool.RunLifeboatAsUserAsync("nobody", ws.BackupArgs("--retention-days", "7", "--keep-last", "1"), ws.Env, home.Path);
 
             // Assert: exit 0, one warning line that says rotation failed, the new backup complete, the old one still there.
             CliAssert.Succeeded(result);
@@ -81,8 +71,24 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
         finally
         {
             File.SetUnixFileMode(folder.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            await Server.DropDatabaseAsync(database);
         }
+    }
+
+    [Fact]
+    public async Task A_backup_into_the_seeds_own_folder_leaves_the_seeds_sql_files_alone()
+    {
+        // Arrange: the folder the seed's scripts filled, with their <db>_backup_<ts>.sql files (no manifest, no sidecars).
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "seedfolder");
+        var seedFile = ws.Folder.File($"{ws.Database}_backup_20251024_220000.sql");
+        await File.WriteAllTextAsync(seedFile, "-- PostgreSQL database dump\n-- the seed's backup\n");
+
+        // Act: a backup, with rotation of everything older than a day.
+        var result = await ws.RunBackupAsync("--retention-days", "1", "--keep-last", "1");
+
+        // Assert: the seed's file is still there, unchanged; lifeboat's own backup is next to it.
+        CliAssert.Succeeded(result);
+        Assert.Equal("-- PostgreSQL database dump\n-- the seed's backup\n", await File.ReadAllTextAsync(seedFile));
+        Assert.Single(ws.Folder.CompleteStems());
     }
 
     [Fact]
@@ -119,38 +125,28 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
     [InlineData("100% sure: yes?")]
     public async Task A_database_named_like_a_path_backs_up_lists_and_restores_under_its_own_name(string name)
     {
-        // Arrange: the backup folder inside a parent folder, so that a file written outside it would show.
-        var database = name + "_" + Guid.NewGuid().ToString("N")[..6];
-        await Server.ExecuteAsync("postgres", $"CREATE DATABASE \"{database}\"");
-        using var parent = BackupFolder.Create();
-        var folder = parent.Sub("backups");
-        var env = Server.ClientEnvironment(database);
-        try
-        {
-            await Server.ExecuteAsync(database, "CREATE TABLE notes (id int PRIMARY KEY); INSERT INTO notes SELECT generate_series(1, 42);");
+        // Arrange: the backup folder inside the workspace's folder, so that a file written outside it would show.
+        await using var ws = await BackupWorkspace.WithDatabaseAsync(Server, name, "");
+        await ws.ExecuteAsync("CREATE TABLE notes (id int PRIMARY KEY); INSERT INTO notes SELECT generate_series(1, 42);");
+        var folder = ws.Folder.Sub("backups");
 
-            // Act
-            var backup = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder), env);
-            var list = await LifeboatCli.RunAsync(["list", "--backup-dir", folder, "--json"], env);
-            await Server.ExecuteAsync(database, "DELETE FROM notes");
-            var restore = await LifeboatCli.RunAsync(["restore", "-d", database, "--backup-dir", folder, "--latest", "--force", "--no-safety-backup"], env);
+        // Act
+        var backup = await LifeboatCli.RunAsync(Server.BackupArgs(ws.Database, folder), ws.Env);
+        var list = await LifeboatCli.RunAsync(["list", "--backup-dir", folder, "--json"], ws.Env);
+        await ws.ExecuteAsync("DELETE FROM notes");
+        var restore = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", folder, "--latest", "--force", "--no-safety-backup"], ws.Env);
 
-            // Assert: every file is directly in the folder, none visible only with ls -a; the list names the database as it is.
-            CliAssert.Succeeded(backup);
-            Assert.Equal(["backups"], Directory.GetFileSystemEntries(parent.Path).Select(p => Path.GetFileName(p)).ToArray());
-            Assert.Empty(Directory.GetDirectories(folder));
-            Assert.All(Directory.GetFiles(folder).Select(Path.GetFileName), f => Assert.True(!f!.StartsWith('.') || f.EndsWith(".lock", StringComparison.Ordinal), f));
-            CliAssert.Succeeded(list);
-            var listed = Assert.Single(JsonNode.Parse(list.StdOut)!.AsArray());
-            Assert.Equal(database, (string)listed!["database"]!);
-            Assert.Equal("complete", (string)listed["state"]!);
-            CliAssert.Succeeded(restore);
-            Assert.Equal(42L, await Server.ScalarAsync<long>(database, "SELECT count(*) FROM notes"));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Assert: every file is directly in the folder, none hidden but the lock; the list names the database as it is.
+        CliAssert.Succeeded(backup);
+        Assert.Equal(["backups"], Directory.GetFileSystemEntries(ws.Folder.Path).Select(p => Path.GetFileName(p)).ToArray());
+        Assert.Empty(Directory.GetDirectories(folder));
+        Assert.All(Directory.GetFiles(folder).Select(Path.GetFileName), f => Assert.True(!f!.StartsWith('.') || f.EndsWith(".lock", StringComparison.Ordinal), f));
+        CliAssert.Succeeded(list);
+        var listed = Assert.Single(JsonNode.Parse(list.StdOut)!.AsArray());
+        Assert.Equal(ws.Database, (string)listed!["database"]!);
+        Assert.Equal("complete", (string)listed["state"]!);
+        CliAssert.Succeeded(restore);
+        Assert.Equal(42L, await Server.ScalarAsync<long>(ws.Database, "SELECT count(*) FROM notes"));
     }
 
     [Fact]
@@ -172,24 +168,17 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
     public async Task A_failed_login_leaves_no_backup_folder_behind()
     {
         // Arrange
-        var database = await Server.CreateSmallDatabaseAsync("nologin");
-        using var parent = BackupFolder.Create();
-        var folder = parent.Sub("new-backups");
-        var env = Server.ClientEnvironment(database);
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "nologin");
+        var folder = ws.Folder.Sub("new-backups");
+        var env = ws.Env;
         env["PGPASSWORD"] = "wrong";
-        try
-        {
-            // Act
-            var result = await LifeboatCli.RunAsync(Server.BackupArgs(database, folder), env);
 
-            // Assert
-            CliAssert.OneLineError(result, 3, "password authentication failed");
-            Assert.False(Directory.Exists(folder));
-        }
-        finally
-        {
-            await Server.DropDatabaseAsync(database);
-        }
+        // Act
+        var result = await LifeboatCli.RunAsync(Server.BackupArgs(ws.Database, folder), env);
+
+        // Assert
+        CliAssert.OneLineError(result, 3, "password authentication failed");
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]
@@ -235,10 +224,11 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
     }
 
     /// <summary>Takes <paramref name="count"/> backups and dates them 30+ days back (oldest first); returns their stems.</summary>
-    async Task<IReadOnlyList<string>> MonthOldBackupsAsync(string database, BackupFolder folder, int count)
+    static async Task<IReadOnlyList<string>> MonthOldBackupsAsync(BackupWorkspace ws, int count)
     {
+        var folder = ws.Folder;
         for (var i = 0; i < count; i++)
-            CliAssert.Succeeded(await LifeboatCli.RunAsync(Server.BackupArgs(database, folder.Path, "--no-prune"), Server.ClientEnvironment(database)));
+            CliAssert.Succeeded(await ws.RunBackupAsync("--no-prune"));
         var stems = folder.CompleteStems();
         Assert.Equal(count, stems.Count);
         for (var i = 0; i < count; i++)
