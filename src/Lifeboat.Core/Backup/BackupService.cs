@@ -90,6 +90,14 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
             await log.FinishAsync();
             throw;
         }
+        catch (Exception e) when (!manifestWritten)
+        {
+            // PostgreSQL's own errors and a lost connection are translated above this method (PostgresFailure), which
+            // points the user at this log: it must exist.
+            log.Error($"{e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            await log.FinishAsync();
+            throw;
+        }
         finally
         {
             if (!manifestWritten)

@@ -10,6 +10,8 @@ public sealed record VerifyRequest(string BackupDirectory, VerifySelection Selec
     public bool Deep { get; init; }
     /// <summary>Run after a deep restore with PGHOST/PGPORT/PGUSER/PGDATABASE pointing at the scratch database.</summary>
     public string? RunCommand { get; init; }
+    /// <summary>The --run command's standard output goes to stderr (stdout carries the JSON result).</summary>
+    public bool RunCommandOutputToStderr { get; init; }
     public ConnectionSettings? Connection { get; init; }
     public string MaintenanceDatabase { get; init; } = Defaults.MaintenanceDatabase;
     public int Jobs { get; init; } = Defaults.Jobs;

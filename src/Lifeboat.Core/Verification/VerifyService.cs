@@ -108,7 +108,7 @@ public sealed class VerifyService(IBackupStores stores, IPasswordPrompt? passwor
             if (request.RunCommand is { } command)
             {
                 progress?.Report(new StepStarted(Step.RunningCommand, $"running: {command}"));
-                var exit = await UserCommand.RunAsync(command, settings.ChildEnvironment(scratch.Name), ct);
+                var exit = await UserCommand.RunAsync(command, settings.ChildEnvironment(scratch.Name), request.RunCommandOutputToStderr, ct);
                 if (exit != 0)
                     problems.Add($"--run command exited with {exit}");
             }

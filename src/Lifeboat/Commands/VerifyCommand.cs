@@ -46,6 +46,7 @@ public static class VerifyCommand
                 MaintenanceDatabase = parse.GetValue(maintenanceDb)!,
                 Jobs = parse.GetValue(jobs),
                 PgBin = parse.GetValue(pgBin),
+                RunCommandOutputToStderr = parse.GetValue(json),
             };
             var asJson = parse.GetValue(json);
             var report = await new VerifyService(services.Stores, terminal.PasswordPrompt, services.Clock)

@@ -223,6 +223,24 @@ public sealed class SeamFixesSpecs(ClusterFixture cluster)
         Assert.Empty(JsonNode.Parse(cleanup.StdOut)!["items"]!.AsArray());
     }
 
+    [Fact]
+    public async Task With_json_the_run_commands_output_goes_to_stderr_and_stdout_stays_one_json_document()
+    {
+        // Arrange
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "jsonrun");
+        CliAssert.Succeeded(await ws.RunBackupAsync());
+
+        // Act
+        var result = await LifeboatCli.RunAsync(["verify", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--deep", "--json",
+            "--run", "echo hello-from-the-tests; psql -X -Atc 'select count(*) from notes'"], ws.Env);
+
+        // Assert: the command ran against the scratch database (its output is on stderr), and stdout parses as JSON.
+        CliAssert.Succeeded(result);
+        Assert.Contains("hello-from-the-tests", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("100", result.StdErr, StringComparison.Ordinal);
+        Assert.True((bool)JsonNode.Parse(result.StdOut)!["passed"]!);
+    }
+
     /// <summary>Takes <paramref name="count"/> backups and dates them 30+ days back (oldest first); returns their stems.</summary>
     static async Task<IReadOnlyList<string>> MonthOldBackupsAsync(BackupWorkspace ws, int count)
     {
