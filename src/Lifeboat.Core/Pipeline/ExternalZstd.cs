@@ -20,39 +20,40 @@ public static class ExternalZstd
     /// </summary>
     public static async Task CompressToFileAsync(string zstd, Func<Stream, Task> writeInput, string outputFile, CancellationToken ct)
     {
-        var stderr = new System.Text.StringBuilder();
-        var result = await Cli.Wrap(zstd)
-            .WithArguments(["-q", "-f", $"-{CompressionStreams.ZstdLevel}", $"-T{Environment.ProcessorCount}", "-o", outputFile])
-            .WithStandardInputPipe(PipeSource.Create((input, _) => writeInput(input)))
-            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(ct);
-        if (result.ExitCode != 0)
+        var (exitCode, message) = await RunAsync(zstd, ["-q", "-f", $"-{CompressionStreams.ZstdLevel}", $"-T{Environment.ProcessorCount}", "-o", outputFile],
+            PipeSource.Create((input, _) => writeInput(input)), ct);
+        if (exitCode != 0)
         {
-            var message = stderr.ToString().Trim();
-            if (message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+            if (IsDiskFull(message))
                 throw new IOException(message); // "No space left on device": DiskFull.Is recognises it
-            throw new ToolFailedException("zstd", result.ExitCode, message);
+            throw new ToolFailedException("zstd", exitCode, message);
         }
     }
 
     /// <summary>Decompresses a whole file into another; the copy is made 0600 right after.</summary>
     public static async Task DecompressFileAsync(string zstd, string source, string target, CancellationToken ct)
     {
-        var stderr = new System.Text.StringBuilder();
-        var result = await Cli.Wrap(zstd)
-            .WithArguments(["-d", "-q", "-f", "-o", target, source])
-            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(ct);
-        if (result.ExitCode != 0)
+        var (exitCode, message) = await RunAsync(zstd, ["-d", "-q", "-f", "-o", target, source], PipeSource.Null, ct);
+        if (exitCode != 0)
         {
-            var message = stderr.ToString().Trim();
-            if (message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+            if (IsDiskFull(message))
                 throw DiskFull.Error("decompress the backup to", target);
             throw new LifeboatException($"unable to decompress '{source}': {message}", "the archive is damaged; choose another backup", ExitCodes.Integrity);
         }
     }
+
+    /// <summary>Runs the zstd program; its exit code and stderr.</summary>
+    private static async Task<(int ExitCode, string Stderr)> RunAsync(string zstd, string[] args, PipeSource stdin, CancellationToken ct)
+    {
+        var stderr = new System.Text.StringBuilder();
+        var result = await Cli.Wrap(zstd).WithArguments(args).WithStandardInputPipe(stdin)
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(ct);
+        return (result.ExitCode, stderr.ToString().Trim());
+    }
+
+    private static bool IsDiskFull(string stderr) => stderr.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 
     private static string? Find()
     {

@@ -98,11 +98,7 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
             await Task.Delay(5, ct);
     }
 
-    private async Task ExecAsync(string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, maintenance);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    private Task ExecAsync(string sql, CancellationToken ct) => maintenance.ExecuteAsync(sql, ct);
 
     private async Task TryExecAsync(string sql)
     {

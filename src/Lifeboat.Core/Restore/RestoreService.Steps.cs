@@ -65,11 +65,11 @@ public sealed partial class RestoreService
         {
             if (run.Request.KeepOld)
             {
-                await ExecAsync(run.Maintenance, $"ALTER DATABASE {Sql.Ident(old)} ALLOW_CONNECTIONS true", CancellationToken.None);
+                await run.Maintenance.ExecuteAsync($"ALTER DATABASE {Sql.Ident(old)} ALLOW_CONNECTIONS true", CancellationToken.None);
                 run.Log?.Info($"kept the previous database as {old}");
                 return old;
             }
-            await ExecAsync(run.Maintenance, $"DROP DATABASE {Sql.Ident(old)} WITH (FORCE)", CancellationToken.None);
+            await run.Maintenance.ExecuteAsync($"DROP DATABASE {Sql.Ident(old)} WITH (FORCE)", CancellationToken.None);
             run.Log?.Info($"dropped the previous database {old}");
             return null;
         }
@@ -122,11 +122,5 @@ public sealed partial class RestoreService
             throw result.ToException("creating roles needs CREATEROLE (or superuser); nothing else was changed");
         run.Log?.Info($"created roles: {string.Join(", ", missing)}{(run.Manifest.RolePasswordsIncluded ? " (with their saved passwords)" : " (no password yet)")}");
         return missing;
-    }
-
-    private static async Task ExecAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 }

@@ -10,12 +10,14 @@ public sealed class PruneService(IBackupStores stores, TimeProvider clock)
     {
         var store = stores.Open(request.BackupDirectory);
         await store.EnsureReadableAsync(ct);
+        // One scan of the store (every manifest read once), planned per database.
+        var entries = await BackupCatalog.ScanAsync(store, request.Database, ct);
         var databases = request.Database is { } one ? [one]
-            : (await BackupCatalog.ScanAsync(store, null, ct)).Select(e => e.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            : entries.Select(e => e.Database).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var results = new List<DatabasePrune>();
         foreach (var database in databases)
         {
-            var plan = RetentionPlanner.Plan(await BackupCatalog.ScanAsync(store, database, ct), request.Policy, clock.GetLocalNow());
+            var plan = RetentionPlanner.Plan(entries.Where(e => e.Database == database).ToList(), request.Policy, clock.GetLocalNow());
             try
             {
                 var deleted = request.DryRun ? [] : await RetentionApplier.ApplyAsync(store, plan, ct);

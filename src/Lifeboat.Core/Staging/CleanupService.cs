@@ -16,22 +16,12 @@ public sealed class CleanupService(IBackupStores stores, IPasswordPrompt? passwo
     {
         var (_, opened) = await PostgresConnector.ConnectAsync(request.Connection.WithDatabase(request.MaintenanceDatabase), passwordPrompt, ct);
         await using var maintenance = opened;
-        IReadOnlyList<Leftover> found;
-        var dropped = new HashSet<string>(StringComparer.Ordinal);
-        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (request.DryRun)
-        {
-            found = await Leftovers.FindAsync(maintenance, request.Database, ct);
-        }
-        else
-        {
-            // What is kept is listed after the drops: the dropped and the failed as they were found, then the rest.
-            var (gone, notGone) = await Leftovers.DropDeadAsync(maintenance, request.Database, ct);
-            dropped.UnionWith(gone.Select(l => l.Name));
-            foreach (var (leftover, reason) in notGone)
-                failed[leftover.Name] = reason;
-            found = [.. gone, .. notGone.Select(f => f.Leftover), .. (await Leftovers.FindAsync(maintenance, request.Database, ct)).Where(l => !l.Dead)];
-        }
+        var outcome = request.DryRun
+            ? new DropOutcome(await Leftovers.FindAsync(maintenance, request.Database, ct), [], [])
+            : await Leftovers.DropDeadAsync(maintenance, request.Database, ct);
+        var found = outcome.Found;
+        var dropped = outcome.Dropped.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        var failed = outcome.Failed.ToDictionary(f => f.Leftover.Name, f => f.Reason, StringComparer.Ordinal);
 
         var store = stores.Open(request.BackupDirectory);
         var folder = CopyLocations.FolderFor(store);

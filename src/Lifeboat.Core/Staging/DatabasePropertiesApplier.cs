@@ -41,9 +41,6 @@ public static class DatabasePropertiesApplier
         ISet<string> existingRoles, CancellationToken ct)
     {
         foreach (var statement in Statements(properties, database, noOwner, noPrivileges, existingRoles))
-        {
-            await using var cmd = new NpgsqlCommand(statement, maintenance);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
+            await maintenance.ExecuteAsync(statement, ct);
     }
 }

@@ -48,20 +48,20 @@ public static partial class Leftovers
     }
 
     /// <summary>
-    /// Drops the dead ones among <paramref name="database"/>'s scratch databases (all databases' when null); returns what it
-    /// dropped and what it could not (another user's, say), with PostgreSQL's reason. Never fails for one it cannot drop.
+    /// Finds <paramref name="database"/>'s scratch databases (all databases' when null) and drops the dead ones; returns
+    /// what it found, what it dropped and what it could not (another user's, say), with PostgreSQL's reason. Never fails
+    /// for one it cannot drop.
     /// </summary>
-    public static async Task<(IReadOnlyList<Leftover> Dropped, IReadOnlyList<(Leftover Leftover, string Reason)> Failed)> DropDeadAsync(
-        NpgsqlConnection maintenance, string? database, CancellationToken ct)
+    public static async Task<DropOutcome> DropDeadAsync(NpgsqlConnection maintenance, string? database, CancellationToken ct)
     {
+        var found = await FindAsync(maintenance, database, ct);
         var dropped = new List<Leftover>();
         var failed = new List<(Leftover, string)>();
-        foreach (var leftover in (await FindAsync(maintenance, database, ct)).Where(l => l.Dead))
+        foreach (var leftover in found.Where(l => l.Dead))
         {
             try
             {
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Sql.Ident(leftover.Name)} WITH (FORCE)", maintenance);
-                await drop.ExecuteNonQueryAsync(ct);
+                await maintenance.ExecuteAsync($"DROP DATABASE IF EXISTS {Sql.Ident(leftover.Name)} WITH (FORCE)", ct);
                 dropped.Add(leftover);
             }
             catch (PostgresException e)
@@ -69,7 +69,7 @@ public static partial class Leftovers
                 failed.Add((leftover, e.MessageText));
             }
         }
-        return (dropped, failed);
+        return new DropOutcome(found, dropped, failed);
     }
 
     private static async Task<(bool Dead, string Why)> StateOfAsync(NpgsqlConnection maintenance, string name, StagingName parsed, CancellationToken ct)
@@ -167,3 +167,6 @@ public static partial class Leftovers
 /// whether the run that made it is gone, and why we think so.
 /// </summary>
 public sealed record Leftover(string Name, StagingName? Parsed, long SizeBytes, bool Dead, string Why);
+
+/// <summary>What <see cref="Leftovers.DropDeadAsync"/> found, dropped, and could not drop (with PostgreSQL's reason).</summary>
+public sealed record DropOutcome(IReadOnlyList<Leftover> Found, IReadOnlyList<Leftover> Dropped, IReadOnlyList<(Leftover Leftover, string Reason)> Failed);

@@ -32,7 +32,7 @@ public sealed class StagingDatabase : IAsyncDisposable
     public static async Task<StagingDatabase> CreateAsync(NpgsqlConnection maintenance, string database, StagingKind kind,
         DatabaseProperties? properties, TimeProvider clock, Action<string>? log, CancellationToken ct)
     {
-        var (dropped, failed) = await Leftovers.DropDeadAsync(maintenance, database, ct);
+        var (_, dropped, failed) = await Leftovers.DropDeadAsync(maintenance, database, ct);
         foreach (var leftover in dropped)
             log?.Invoke($"dropped {leftover.Name}, a scratch database left by a run that is gone ({leftover.Why})");
         foreach (var (leftover, reason) in failed)
@@ -43,7 +43,7 @@ public sealed class StagingDatabase : IAsyncDisposable
         var staging = new StagingDatabase(maintenance, name);
         try
         {
-            await ExecAsync(maintenance, CreateStatement(name.ToString(), properties), ct);
+            await maintenance.ExecuteAsync(CreateStatement(name.ToString(), properties), ct);
         }
         catch
         {
@@ -76,7 +76,7 @@ public sealed class StagingDatabase : IAsyncDisposable
         {
             try
             {
-                await ExecAsync(_maintenance, $"DROP DATABASE IF EXISTS {Sql.Ident(Name)} WITH (FORCE)", CancellationToken.None);
+                await _maintenance.ExecuteAsync($"DROP DATABASE IF EXISTS {Sql.Ident(Name)} WITH (FORCE)", CancellationToken.None);
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
@@ -85,11 +85,5 @@ public sealed class StagingDatabase : IAsyncDisposable
             }
         }
         await Leftovers.ReleaseAsync(_maintenance, Name);
-    }
-
-    private static async Task ExecAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 }

@@ -74,10 +74,7 @@ public sealed class BackupWorkspace : IAsyncDisposable
     {
         try
         {
-            var databases = await Server.ScalarAsync<string[]>("postgres",
-                $"SELECT array_agg(datname::text) FROM pg_database WHERE starts_with(datname, {RestoreWorkspace.Literal(Database)})");
-            foreach (var name in databases ?? [])
-                await Server.DropDatabaseAsync(name);
+            await Server.DropDatabasesStartingWithAsync(Database);
         }
         finally
         {

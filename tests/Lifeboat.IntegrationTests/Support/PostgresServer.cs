@@ -142,6 +142,15 @@ public sealed class PostgresServer : IAsyncDisposable
     public Task DropDatabaseAsync(string name) =>
         ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
 
+    /// <summary>Drops every database whose name starts with <paramref name="prefix"/>: a spec's database and all it made on the side.</summary>
+    public async Task DropDatabasesStartingWithAsync(string prefix)
+    {
+        var names = await ScalarAsync<string[]>("postgres",
+            $"SELECT array_agg(datname::text) FROM pg_database WHERE starts_with(datname, '{prefix.Replace("'", "''", StringComparison.Ordinal)}')");
+        foreach (var name in names ?? [])
+            await DropDatabaseAsync(name);
+    }
+
     public Task LoadFixtureAsync(string database, double scale)
     {
         var env = ClientEnvironment(database);

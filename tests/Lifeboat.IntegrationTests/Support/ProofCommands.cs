@@ -112,19 +112,12 @@ public static class Damage
     }
 
     /// <summary>Flips the lowest bit of the byte at <paramref name="fraction"/> of the file's length; the size stays the same.</summary>
-    public static void FlipOneBit(string path, double fraction = 0.5)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        var offset = (long)(file.Length * fraction);
-        file.Position = offset;
-        var original = file.ReadByte();
-        Assert.True(original >= 0, $"{path} has no byte at {offset}");
-        file.Position = offset;
-        file.WriteByte((byte)(original ^ 0x01));
-    }
+    public static void FlipOneBit(string path, double fraction = 0.5) => XorByteAt(path, fraction, 0x01);
 
     /// <summary>Inverts every bit of the byte at <paramref name="fraction"/> of the file's length; the size stays the same.</summary>
-    public static void FlipByte(string path, double fraction = 0.5)
+    public static void FlipByte(string path, double fraction = 0.5) => XorByteAt(path, fraction, 0xFF);
+
+    static void XorByteAt(string path, double fraction, byte mask)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
         var offset = (long)(file.Length * fraction);
@@ -132,7 +125,7 @@ public static class Damage
         var original = file.ReadByte();
         Assert.True(original >= 0, $"{path} has no byte at {offset}");
         file.Position = offset;
-        file.WriteByte((byte)~original);
+        file.WriteByte((byte)(original ^ mask));
     }
 
     /// <summary>Cuts the file to <paramref name="fraction"/> of its length, like a copy that stopped half-way.</summary>

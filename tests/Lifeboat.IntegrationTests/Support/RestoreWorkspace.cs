@@ -176,10 +176,7 @@ public sealed class RestoreWorkspace : IAsyncDisposable
     {
         try
         {
-            var leftovers = await ListAsync("postgres",
-                $"SELECT datname FROM pg_database WHERE starts_with(datname, {Literal(Database)}) ORDER BY datname");
-            foreach (var name in leftovers)
-                await Server.DropDatabaseAsync(name);
+            await Server.DropDatabasesStartingWithAsync(Database);
         }
         finally
         {
