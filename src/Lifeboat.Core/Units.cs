@@ -28,4 +28,17 @@ public static class Units
         : d.TotalHours < 1 ? $"{(int)d.TotalMinutes} min ago"
         : d.TotalDays < 2 ? $"{(int)d.TotalHours} h ago"
         : $"{(int)d.TotalDays} days ago";
+
+    /// <summary>
+    /// A length of time in the nearest readable unit, as a limit is written: 45 s, 1 min, 1.5 min, 26 h, 35 days
+    /// (never "0 h" for a minute).
+    /// </summary>
+    public static string Span(TimeSpan d)
+    {
+        static string N(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
+        return d.TotalMinutes < 1 ? $"{N(Math.Round(d.TotalSeconds))} s"
+            : d.TotalHours < 1 ? $"{N(d.TotalMinutes)} min"
+            : d.TotalDays < 2 ? $"{N(d.TotalHours)} h"
+            : $"{N(d.TotalDays)} days";
+    }
 }

@@ -12,7 +12,5 @@ root.Subcommands.Add(VerifyCommand.Create(services));
 root.Subcommands.Add(StatusCommand.Create(services));
 root.Subcommands.Add(CheckCommand.Create(services));
 root.Subcommands.Add(CleanupCommand.Create(services));
-// -h is --host, as in psql and pg_dump; help stays on -? and --help.
-foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
-    help.Aliases.Remove("-h");
+HelpLayout.Apply(root);
 return await CommandRunner.InvokeAsync(root, services.Terminal, args);

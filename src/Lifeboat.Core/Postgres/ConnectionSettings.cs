@@ -21,7 +21,7 @@ public sealed record ConnectionSettings(string Host, int Port, string User, stri
         string? Env(string name) => env[name] is string s && s.Length > 0 ? s : null;
 
         var resolvedUser = user ?? Env("PGUSER") ?? Environment.UserName;
-        var resolvedPort = port ?? (int.TryParse(Env("PGPORT"), out var p) ? p : 5432);
+        var resolvedPort = port ?? PortFromEnvironment(Env("PGPORT"));
         return new ConnectionSettings(
             host ?? Env("PGHOST") ?? "localhost",
             resolvedPort,
@@ -30,6 +30,17 @@ public sealed record ConnectionSettings(string Host, int Port, string User, stri
         {
             Password = Env("PGPASSWORD"),
         };
+    }
+
+    /// <summary>PGPORT as libpq reads it: unset is 5432; a value that is not a port is an error, never silently 5432.</summary>
+    private static int PortFromEnvironment(string? text)
+    {
+        if (text is null)
+            return 5432;
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+            return port;
+        throw new Errors.LifeboatException($"unable to connect: the environment variable PGPORT is '{text}', not a port number from 1 to 65535",
+            "fix or unset PGPORT, or give --port", Errors.ExitCodes.Usage);
     }
 
     public ConnectionSettings WithDatabase(string database) => this with { Database = database };

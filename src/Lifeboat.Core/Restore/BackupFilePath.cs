@@ -28,4 +28,27 @@ public static class BackupFilePath
                     : $"give its path, or the folder it is in with --backup-dir (there is no backup folder '{backupDirectory}')", ExitCodes.Failure);
         return backupDirectory;
     }
+
+    /// <summary>The --file the catalog does not know: a file that exists is not a Lifeboat backup; otherwise there is no such backup.</summary>
+    public static LifeboatException NoSuchBackup(string file, string folder, string verb) => File.Exists(file)
+        ? WithoutManifest(file, verb)
+        : new LifeboatException($"unable to {verb} '{file}': no such backup in '{folder}'",
+            "run `lifeboat list` to see the backups, or give the file's path or --backup-dir", ExitCodes.Failure);
+
+    /// <summary>
+    /// A dump with no manifest beside it (a run that died before it, the seed's bare .sql files, a pg_dump of one's own):
+    /// say what it lacks and how such a file is restored.
+    /// </summary>
+    public static LifeboatException WithoutManifest(string file, string verb)
+    {
+        var name = Path.GetFileName(file);
+        var stem = Catalog.BackupNaming.Parse(name)?.Stem;
+        var manifest = stem is null ? "no manifest" : $"no manifest ({stem}{Catalog.BackupNaming.ManifestExtension})";
+        var plain = name.EndsWith(".sql", StringComparison.OrdinalIgnoreCase) || name.Contains(".sql.", StringComparison.OrdinalIgnoreCase);
+        return new LifeboatException(
+            $"unable to {verb} '{file}': it has {manifest}, so it is an incomplete backup or a dump lifeboat did not make, "
+            + "and its checksums, row counts and migration version cannot be checked",
+            (plain ? "a bare plain dump restores with psql -f (decompressed first); " : "a bare pg_dump archive restores with pg_restore; ")
+            + "`lifeboat list` shows the complete backups", ExitCodes.Integrity);
+    }
 }

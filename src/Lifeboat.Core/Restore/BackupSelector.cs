@@ -18,8 +18,9 @@ public static class BackupSelector
             var parsed = BackupNaming.ParseUserGiven(name);
             var entry = entries.FirstOrDefault(e => parsed is not null && e.Stem == parsed.Stem);
             if (entry is null)
-                throw new LifeboatException($"unable to restore '{file}': no such backup in '{folder}'",
-                    "run `lifeboat list` to see the backups, or pass --backup-dir", ExitCodes.Failure);
+                throw BackupFilePath.NoSuchBackup(file, folder, "restore");
+            if (entry.State == EntryState.NoManifest)
+                throw BackupFilePath.WithoutManifest(file, "restore");
             if (!entry.IsComplete)
                 throw Incomplete(entry, folder);
             if (entry.Database != database && !otherTargetGiven)

@@ -36,7 +36,7 @@ public sealed class LocalFolderStore(string root) : IBackupStore, ILocalFolder
         }
         catch (IOException e)
         {
-            throw new LifeboatException($"unable to use backup folder '{Root}': {e.Message}",
+            throw new LifeboatException($"unable to use backup folder '{Root}': {PathProblem.Describe(Root, e)}",
                 "choose another --backup-dir", ExitCodes.Failure, e);
         }
         return Task.CompletedTask;
@@ -44,6 +44,9 @@ public sealed class LocalFolderStore(string root) : IBackupStore, ILocalFolder
 
     public Task EnsureReadableAsync(CancellationToken ct)
     {
+        if (File.Exists(Root))
+            throw new LifeboatException($"unable to read backup folder '{Root}': it is a file, not a folder",
+                "check --backup-dir", ExitCodes.Failure);
         if (!Directory.Exists(Root))
             throw new LifeboatException($"unable to read backup folder '{Root}': it does not exist",
                 "check --backup-dir", ExitCodes.Failure);

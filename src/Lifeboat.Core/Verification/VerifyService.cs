@@ -51,13 +51,18 @@ public sealed class VerifyService(IBackupStores stores, IPasswordPrompt? passwor
             case VerifySelection.File:
                 var parsed = BackupNaming.ParseUserGiven(Path.GetFileName(request.File!));
                 var match = all.FirstOrDefault(e => parsed is not null && e.Stem == parsed.Stem)
-                    ?? throw new LifeboatException($"unable to verify '{request.File}': no such backup in '{store.Location}'", "run `lifeboat list`", ExitCodes.Failure);
+                    ?? throw Restore.BackupFilePath.NoSuchBackup(request.File!, store.Location, "verify");
+                if (match.State == EntryState.NoManifest)
+                    throw Restore.BackupFilePath.WithoutManifest(request.File!, "verify");
                 return [match];
             case VerifySelection.Latest:
-                var latest = all.FirstOrDefault(e => e.IsComplete)
-                    ?? throw new LifeboatException($"unable to verify: no complete backup in '{store.Location}'{(request.Database is null ? "" : $" for '{request.Database}'")}",
-                        "check --backup-dir and --dbname", ExitCodes.Integrity);
-                return [latest];
+                // As restore --latest: the newest complete backup that is not a safety backup, of the database named,
+                // or of each database in the folder when none is (never one database's backup in place of another's).
+                var latest = all.Where(e => e.IsComplete && !e.IsSafetyBackup).GroupBy(e => e.Database).Select(g => g.First()).ToList();
+                if (latest.Count == 0)
+                    throw new LifeboatException($"unable to verify: no complete backup in '{store.Location}'{(request.Database is null ? "" : $" for '{request.Database}'")}",
+                        "check --backup-dir and --dbname (or PGDATABASE)", ExitCodes.Integrity);
+                return latest;
             default:
                 if (all.Count == 0)
                     throw new LifeboatException($"unable to verify: no backups in '{store.Location}'", "check --backup-dir", ExitCodes.Integrity);

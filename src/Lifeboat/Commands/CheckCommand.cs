@@ -8,6 +8,8 @@ namespace Lifeboat.Cli.Commands;
 /// <summary>`lifeboat check`: for monitoring (Nagios convention): 0 OK, 1 WARNING, 2 CRITICAL, one line.</summary>
 public static class CheckCommand
 {
+    public const string Name = "check";
+
     public static Command Create(CliServices services)
     {
         var dbname = CommonOptions.Dbname();
@@ -15,7 +17,7 @@ public static class CheckCommand
         var json = CommonOptions.Json();
         var maxAge = new Option<string>("--max-age") { Description = "CRITICAL when the newest complete backup is older than this (e.g. 26h)", DefaultValueFactory = _ => Defaults.MaxAge };
         var requireVerified = new Option<string?>("--require-verified") { Description = "WARNING when no backup passed verification within this period (e.g. 35d)" };
-        var command = new Command("check", "Monitoring check: exit 0 OK, 1 WARNING, 2 CRITICAL, with one line saying why");
+        var command = new Command(Name, "Monitoring check: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (could not check), with one line saying why");
         foreach (var option in new Option[] { dbname, backupDir, maxAge, requireVerified, json })
             command.Options.Add(option);
 
@@ -23,7 +25,7 @@ public static class CheckCommand
         {
             var request = new CheckRequest(parse.GetValue(backupDir)!, parse.GetValue(maxAge)!)
             {
-                Database = parse.GetValue(dbname),
+                Database = CommonOptions.DatabaseOrEnvironment(parse, dbname),
                 RequireVerified = parse.GetValue(requireVerified),
             };
             var verdict = await new CheckService(services.Stores, services.Clock).CheckAsync(request, ct);

@@ -23,7 +23,7 @@ public static class CleanupCommand
         {
             var request = new CleanupRequest(connection.Resolve(parse), parse.GetValue(backupDir)!)
             {
-                Database = parse.GetValue(connection.Dbname),
+                Database = CommonOptions.DatabaseOrEnvironment(parse, connection.Dbname),
                 MaintenanceDatabase = parse.GetValue(maintenanceDb)!,
                 DryRun = parse.GetValue(dryRun),
             };

@@ -19,14 +19,23 @@ public static class CommandRunner
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            var command = parse.CommandResult.Command;
-            var name = command == root ? "lifeboat" : $"lifeboat {command.Name}";
-            var message = string.Join(" ", parse.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            terminal.Error($"error: {message} — run '{name} --help' for the options");
+            var line = UsageErrors.Describe(root, parse);
+            // A monitoring check that cannot run is UNKNOWN (Nagios: exit 3, the verdict on stdout), not a usage error.
+            if (parse.CommandResult.Command.Name == CheckCommand.Name)
+            {
+                terminal.Line($"UNKNOWN - {line["error: ".Length..]}");
+                return Core.Monitoring.HealthCheck.Unknown;
+            }
+            terminal.Error(line);
             return ExitCodes.Usage;
         }
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => _signalExitCode = 143);
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+        // Only help and --version write to the configuration's Output: collected, so help can be put in the parser's words.
+        using var help = new StringWriter();
+        var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30), Output = help });
+        if (help.GetStringBuilder().Length > 0)
+            terminal.Line(HelpLayout.Render(root, help.ToString()).TrimEnd('\n'));
+        return exitCode;
     }
 
     /// <summary>Runs a command's body with the error handling every command shares.</summary>
@@ -48,7 +57,9 @@ public static class CommandRunner
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            terminal.Error($"error: unable to start a program: {e.Message} — check --pg-bin and that the PostgreSQL client tools and zstd are installed");
+            // .NET says "An error occurred trying to start process 'x' with working directory '…'. No such file or directory".
+            var program = System.Text.RegularExpressions.Regex.Match(e.Message, "process '(?<p>[^']+)'") is { Success: true } m ? m.Groups["p"].Value : "a program";
+            terminal.Error($"error: unable to start {program}: {(e.NativeErrorCode == 13 ? "permission denied" : "not found or not executable")} — check --pg-bin and that the PostgreSQL client tools and zstd are installed");
             return ExitCodes.Tool;
         }
         catch (Exception e) when (DiskFull.Is(e))
@@ -56,9 +67,9 @@ public static class CommandRunner
             terminal.Error($"error: {DiskFull.Error("write", "the backup folder", e).OneLine}");
             return ExitCodes.DiskFull;
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when ((e is UnauthorizedAccessException or IOException) && Core.Storage.PathProblem.FromException(e) is { } problem)
         {
-            terminal.Error($"error: permission denied: {e.Message} — check the folder's permissions or choose another");
+            terminal.Error($"error: {problem} — check the path and its permissions, or choose another");
             return ExitCodes.Failure;
         }
         catch (Exception e)

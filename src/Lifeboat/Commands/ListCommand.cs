@@ -18,7 +18,7 @@ public static class ListCommand
 
         command.SetAction((parse, ct) => CommandRunner.Guard(services.Terminal, async () =>
         {
-            var result = await new ListService(services.Stores).ListAsync(new ListRequest(parse.GetValue(backupDir)!, parse.GetValue(dbname)), ct);
+            var result = await new ListService(services.Stores).ListAsync(new ListRequest(parse.GetValue(backupDir)!, CommonOptions.DatabaseOrEnvironment(parse, dbname)), ct);
             services.Terminal.Result(parse.GetValue(json), result.Backups.Select(ListEntryJson.From).ToList(), CliJson.Default.ListEntryJsonArray,
                 console => ListReport.Write(console, result));
             return 0;

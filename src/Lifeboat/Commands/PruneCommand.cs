@@ -24,7 +24,7 @@ public static class PruneCommand
         {
             var request = new PruneRequest(parse.GetValue(backupDir)!, CommonOptions.Policy(parse, retentionDays, keepLast))
             {
-                Database = parse.GetValue(dbname),
+                Database = CommonOptions.DatabaseOrEnvironment(parse, dbname),
                 DryRun = parse.GetValue(dryRun),
             };
             var result = await new PruneService(services.Stores, services.Clock).PruneAsync(request, ct);

@@ -15,7 +15,7 @@ public static class VerifyCommand
         var pgBin = CommonOptions.PgBin();
         var json = CommonOptions.Json();
         var file = CommonOptions.File("verify");
-        var latest = CommonOptions.Latest("Verify");
+        var latest = CommonOptions.Latest("Verify", "of --dbname (of each database in the folder without one)");
         var all = new Option<bool>("--all") { Description = "Verify every backup in the folder (of --dbname, if given)" };
         var deep = new Option<bool>("--deep") { Description = "Also restore into a scratch database and compare it with the manifest" };
         var run = new Option<string?>("--run") { Description = "With --deep: a command to run against the scratch database (PGHOST/PGPORT/PGUSER/PGDATABASE set), e.g. \"pytest tests/ -v\"" };
@@ -38,7 +38,7 @@ public static class VerifyCommand
             var request = new VerifyRequest(parse.GetValue(backupDir)!,
                 parse.GetValue(file) is not null ? VerifySelection.File : parse.GetValue(latest) ? VerifySelection.Latest : VerifySelection.All)
             {
-                Database = parse.GetValue(connection.Dbname),
+                Database = CommonOptions.DatabaseOrEnvironment(parse, connection.Dbname),
                 File = parse.GetValue(file),
                 Deep = parse.GetValue(deep),
                 RunCommand = parse.GetValue(run),

@@ -111,20 +111,6 @@ public sealed class EdgeCaseSpecs(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task A_check_that_cannot_run_says_CRITICAL_on_one_line_of_stdout_with_exit_code_2()
-    {
-        await using var ws = await RestoreWorkspace.CreateAsync(Server, "ec_checkbad");
-        await ws.BackupAsync();
-
-        var result = await ws.CheckAsync("--max-age", "soon");
-
-        Assert.True(result.ExitCode == 2, result.ToString());
-        var line = Assert.Single(result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("CRITICAL", line, StringComparison.Ordinal);
-        Assert.Contains("--max-age", line, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task A_backup_finds_its_password_in_a_pgpass_file_and_its_database_in_PGDATABASE()
     {
         await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "pgpass");

@@ -185,12 +185,19 @@ public sealed class ListSpecs(ClusterFixture cluster)
         var otherBackup = await LifeboatCli.RunAsync(["backup", "-d", other, "--backup-dir", ws.BackupDir, "--no-prune"], Server.ClientEnvironment(other));
         Assert.True(otherBackup.ExitCode == 0, otherBackup.ToString());
 
-        var all = await ws.ListBackupsJsonAsync();
+        // Without -d and without PGDATABASE: every database in the folder; -d or PGDATABASE: that one, as -d's help says.
+        var noDatabase = ws.Env;
+        noDatabase.Remove("PGDATABASE");
+        var allRun = await LifeboatCli.RunAsync(["list", "--backup-dir", ws.BackupDir, "--json"], noDatabase);
+        CliAssert.Succeeded(allRun);
+        var all = System.Text.Json.Nodes.JsonNode.Parse(allRun.StdOut)!.AsArray();
         var only = await ws.ListBackupsJsonAsync("--dbname", ws.Database);
+        var fromEnvironment = await ws.ListBackupsJsonAsync(); // PGDATABASE is the workspace's database
 
         Assert.Equal(2, all.Count);
         Assert.Equal(new[] { ws.Database, other }, all.Select(i => (string)i!["database"]!).Order(StringComparer.Ordinal));
         Assert.Equal(new[] { mine.Stem }, only.Select(i => (string)i!["stem"]!));
+        Assert.Equal(new[] { mine.Stem }, fromEnvironment.Select(i => (string)i!["stem"]!));
     }
 
     [Fact]
