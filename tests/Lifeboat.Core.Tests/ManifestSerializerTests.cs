@@ -277,6 +277,10 @@ public sealed class ManifestSerializerTests
 
         Assert.Equal(ExitCodes.Integrity, e.ExitCode);
         Assert.Contains("/backups/shop_backup_20250601_020000.json", e.Message);
+        // Plain words: no .NET type names or System.Text.Json's "Path: $ | LineNumber" text.
+        Assert.DoesNotContain("Lifeboat.Core", e.Message);
+        Assert.DoesNotContain("System.", e.Message);
+        Assert.DoesNotContain("LineNumber", e.Message);
     }
 
     [Fact]

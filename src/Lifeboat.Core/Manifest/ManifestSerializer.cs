@@ -36,9 +36,22 @@ public static class ManifestSerializer
         }
         catch (JsonException e)
         {
-            throw new LifeboatException($"unable to read manifest '{where}': it is not valid JSON ({e.Message})",
+            throw new LifeboatException($"unable to read manifest '{where}': {Plain(e)}",
                 "the backup is damaged; use another one", ExitCodes.Integrity, e);
         }
+    }
+
+    /// <summary>What is wrong with the JSON in plain words, not System.Text.Json's text with its type names.</summary>
+    private static string Plain(JsonException e)
+    {
+        var missing = System.Text.RegularExpressions.Regex.Match(e.Message, "missing required properties including: (?<names>.+?)\\.?$");
+        if (missing.Success)
+            return $"a field it must have is missing ({missing.Groups["names"].Value})";
+        if (e.LineNumber is { } line)
+            return e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && e.Path is { Length: > 2 } path
+                ? $"the field {path[2..]} has a value of the wrong type (line {line + 1})"
+                : $"it is not valid JSON (line {line + 1}, byte {e.BytePositionInLine + 1})";
+        return "it is not valid JSON";
     }
 
     private static int? FormatVersionOf(ReadOnlySpan<byte> json)
