@@ -128,7 +128,7 @@ public sealed class LockWaitWatch : IAsyncDisposable
 public sealed record LockHolder(int Pid, string? User, string? Application, string? State, DateTimeOffset? TransactionStart,
     DateTimeOffset? QueryStart, DateTimeOffset SeenAt)
 {
-    /// <summary>"pid 4242 (user 'app', application 'psql', idle in transaction, its transaction started 2026-12-01 22:53:58 +00:00, 41 s before)".</summary>
+    /// <summary>"pid 4242 (user 'app', application 'psql', idle in transaction, its transaction started 2026-12-01 22:53:58 +00:00, 41 s ago)".</summary>
     public string Describe()
     {
         if (Pid == 0)
@@ -148,5 +148,5 @@ public sealed record LockHolder(int Pid, string? User, string? Application, stri
     }
 
     private string When(DateTimeOffset at) =>
-        $"{at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture)}, {Units.Duration(SeenAt - at)} before";
+        $"{at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture)}, {Units.Duration(SeenAt - at)} ago";
 }

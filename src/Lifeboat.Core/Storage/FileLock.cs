@@ -8,7 +8,8 @@ namespace Lifeboat.Core.Storage;
 /// One run per database and folder at a time: an exclusive lock on a file (flock on Unix), released by the OS even
 /// if the process is killed. The file holds the pid of the run that has the lock and is emptied when that run
 /// releases it: a pid found in it by a run that got the lock is that of a run that died holding it
-/// (<see cref="TakenOverFrom"/>), when no such process is alive any more.
+/// (<see cref="TakenOverFrom"/>), when no such process is alive any more. The pid is written as "lifeboat pid N": the
+/// bare pid that earlier versions wrote (and never emptied) tells nothing, and is not reported.
 /// </summary>
 internal sealed class FileLock : IRunLock
 {
@@ -32,7 +33,7 @@ internal sealed class FileLock : IRunLock
             var stream = new FileStream(path, options);
             var previous = ReadPid(stream);
             stream.SetLength(0);
-            stream.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+            stream.Write(Encoding.ASCII.GetBytes($"{PidPrefix}{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}\n"));
             stream.Flush(flushToDisk: true);
             return new FileLock(stream, previous is { } pid && pid != Environment.ProcessId && !IsAlive(pid) ? pid : null);
         }
@@ -43,12 +44,16 @@ internal sealed class FileLock : IRunLock
         }
     }
 
+    private const string PidPrefix = "lifeboat pid ";
+
     private static int? ReadPid(FileStream stream)
     {
-        var buffer = new byte[32];
+        var buffer = new byte[64];
         var read = stream.Read(buffer);
         stream.Position = 0;
-        return int.TryParse(Encoding.ASCII.GetString(buffer, 0, read).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
+        var text = Encoding.ASCII.GetString(buffer, 0, read).Trim();
+        return text.StartsWith(PidPrefix, StringComparison.Ordinal)
+            && int.TryParse(text[PidPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
     }
 
     private static bool IsAlive(int pid)
