@@ -151,6 +151,23 @@ public sealed class StalledAndKilledBackupSpecs(ClusterFixture cluster)
         Assert.Equal("", result.StdErr);
     }
 
+    [Fact]
+    public async Task A_failed_pg_dump_is_reported_with_the_full_path_of_the_log_that_has_its_output()
+    {
+        // Arrange: a pg_dump that does its work, then fails.
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "dumpfails");
+        using var bin = FakePgBin.Create(Server);
+        bin.Add("pg_dump").ThenFails(1, "pg_dump: error: the fake pg_dump gave up");
+
+        // Act
+        var result = await LifeboatCli.RunAsync(ws.BackupArgs("--pg-bin", bin.Path), bin.AddTo(ws.Env));
+
+        // Assert
+        var log = ws.Folder.SingleFileEndingWith(".log");
+        CliAssert.OneLineError(result, 4, "pg_dump failed", "the fake pg_dump gave up", $"see {log} for pg_dump's full output");
+        Assert.Contains("pg_dump: error: the fake pg_dump gave up", File.ReadAllText(log), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// A second session, as a migration left in its transaction: ACCESS EXCLUSIVE on the table, idle in transaction.
     /// The table is analyzed first, so lifeboat's size estimate reads statistics and the wait is pg_dump's.
