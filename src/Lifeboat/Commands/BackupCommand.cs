@@ -75,7 +75,7 @@ public static class BackupCommand
                 : text.EndsWith("ago", StringComparison.OrdinalIgnoreCase) ? null : TimeExpression.TryParseSpan(text);
             if (span is { } value && value >= TimeSpan.FromSeconds(1))
                 return value;
-            result.AddError($"--lock-timeout must be a duration of 1 second or more, such as 30s, 2m or 45 (not '{text}')");
+            result.AddError($"--lock-timeout takes a duration of at least 1 s: seconds (30) or with a unit (30s, 2m), not '{text}'");
             return Defaults.LockTimeout;
         },
     };
