@@ -14,8 +14,16 @@ public static class Defaults
     public const int SwapTimeoutSeconds = 30;
     public const string MaxAge = "26h";
 
+    /// <summary>
+    /// How long a backup waits for a lock another session holds (a migration still in its transaction) before it gives
+    /// up naming that session: long enough for a short transaction to end, short enough that a stuck one is reported.
+    /// </summary>
+    public const int LockTimeoutSeconds = 30;
+
     /// <summary>pg_restore jobs (and verification connections): one per core.</summary>
     public static int Jobs => Environment.ProcessorCount;
 
     public static TimeSpan SwapTimeout => TimeSpan.FromSeconds(SwapTimeoutSeconds);
+
+    public static TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSeconds);
 }

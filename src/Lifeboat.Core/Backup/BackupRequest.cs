@@ -15,6 +15,9 @@ public sealed record BackupRequest(ConnectionSettings Connection, string BackupD
     public bool Prune { get; init; } = true;
     public string? PgBin { get; init; }
     public bool IncludeRolePasswords { get; init; }
+
+    /// <summary>How long a wait for another session's lock may last (pg_dump's and ours) before the backup stops and names that session.</summary>
+    public TimeSpan LockTimeout { get; init; } = Defaults.LockTimeout;
 }
 
 /// <summary>What a finished backup produced: its manifest, where its files are, what rotation deleted, and warnings.</summary>

@@ -18,9 +18,8 @@ public sealed partial class BackupService
         string stem, DateTimeOffset startedAt, Stopwatch stopwatch, CancellationToken ct)
     {
         // REPEATABLE READ + an exported snapshot: pg_dump and our row counts see exactly the same data.
+        // (lock_timeout is set on the session: a migration still in its transaction must not make us wait forever.)
         await catalog.ExecuteAsync("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ct);
-        // A session holding a table lock (a migration still in its transaction) must not make us wait forever.
-        await catalog.ExecuteAsync($"SET LOCAL lock_timeout = '{LockWaitSeconds}s'", ct);
         var snapshot = (await catalog.ScalarStringAsync("SELECT pg_export_snapshot()", ct))!;
         run.Log.Info($"snapshot {snapshot} exported");
 
@@ -149,7 +148,7 @@ public sealed partial class BackupService
     private static async Task<DumpedArchive> DumpArchiveAsync(Run run, string snapshot, IPendingFile archive, CancellationToken ct)
     {
         var request = run.Request;
-        var args = new List<string> { "--verbose", "--no-password", $"--snapshot={snapshot}", $"--lock-wait-timeout={LockWaitSeconds}s" };
+        var args = new List<string> { "--verbose", "--no-password", $"--snapshot={snapshot}", LockWaitTimeout(run) };
         if (request.Format == BackupFormat.Custom)
         {
             args.Add("--format=custom");
@@ -195,7 +194,8 @@ public sealed partial class BackupService
         ToolResult? result = null;
         try
         {
-            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, both.Token, stdout);
+            result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, both.Token, stdout, extraEnvironment: Watched(run),
+                stderrLine: line => run.Log.ToolOutput("pg_dump", line));
         }
         catch (OperationCanceledException) when (readerFailure is not null)
         {
@@ -205,14 +205,25 @@ public sealed partial class BackupService
         return result!;
     }
 
+    /// <summary>pg_dump's lines are in the log already (as they came); a failure says why in one line, a lock wait naming who holds the lock.</summary>
     private static void EnsureDumped(Run run, ToolResult result)
     {
-        run.Log.ToolOutput("pg_dump", result.StandardError);
-        if (!result.Succeeded && result.StandardError.Contains("could not obtain lock", StringComparison.Ordinal))
-            throw LockedError(run.Settings.Database);
+        if (!result.Succeeded && IsLockWait(result))
+            throw LockedError(run.Settings.Database, run.Watch, logLocation: run.Log.Location);
         if (!result.Succeeded)
-            throw result.ToException("see the backup's .log for pg_dump's full output");
+            throw result.ToException($"see {run.Log.Location} for pg_dump's full output");
     }
+
+    /// <summary>pg_dump gave up on a lock: --lock-wait-timeout ends its LOCK TABLE with a statement timeout (older pg_dumps: "could not obtain lock").</summary>
+    private static bool IsLockWait(ToolResult result) =>
+        result.StandardError.Contains("could not obtain lock", StringComparison.Ordinal)
+        || (result.StandardError.Contains("statement timeout", StringComparison.Ordinal) && result.StandardError.Contains("LOCK TABLE", StringComparison.Ordinal));
+
+    /// <summary>pg_dump's own bound on its first table locks, in milliseconds (a value without unit would be taken as such too).</summary>
+    private static string LockWaitTimeout(Run run) => $"--lock-wait-timeout={(long)run.Request.LockTimeout.TotalMilliseconds}ms";
+
+    /// <summary>The application_name that puts a pg_dump of this run under the lock watch.</summary>
+    private static Dictionary<string, string?> Watched(Run run) => new() { ["PGAPPNAME"] = run.Watch.ApplicationName };
 
     /// <summary>The migration history tables on their own (schema and rows as INSERTs), as the seed saved Alembic's.</summary>
     private static async Task<ManifestFile> WriteMigrationsAsync(Run run, string snapshot, IReadOnlyList<(string Tool, string Schema, string Table)> tables,
@@ -221,13 +232,16 @@ public sealed partial class BackupService
         if (tables.Count == 0)
             return await WriteTextAsync(file, "-- no migration history table was found (alembic, flyway, efcore, django, rails, liquibase)\n", FileKind.Migrations, ct);
 
-        var args = new List<string> { "--no-password", $"--snapshot={snapshot}", "--format=plain", "--inserts", "--no-owner", "--no-privileges" };
+        var args = new List<string> { "--no-password", $"--snapshot={snapshot}", LockWaitTimeout(run), "--format=plain", "--inserts", "--no-owner", "--no-privileges" };
         foreach (var (_, schema, table) in tables)
             args.Add($"--table={Sql.Ident(schema)}.{Sql.Ident(table)}");
         await using var hashing = new HashingStream(file.Stream);
-        var result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, PipeTarget.ToStream(hashing));
+        var result = await ToolRunner.RunAsync(run.PgDump, args, run.Settings, null, ct, PipeTarget.ToStream(hashing), extraEnvironment: Watched(run),
+            stderrLine: line => run.Log.ToolOutput("pg_dump (migration history)", line));
+        if (!result.Succeeded && IsLockWait(result))
+            throw LockedError(run.Settings.Database, run.Watch, logLocation: run.Log.Location);
         if (!result.Succeeded)
-            throw result.ToException();
+            throw result.ToException($"see {run.Log.Location} for pg_dump's full output");
         run.Log.Info($"migration history saved: {string.Join(", ", tables.Select(t => $"{t.Tool} ({t.Schema}.{t.Table})"))}");
         return new ManifestFile(file.Name, hashing.BytesWritten, hashing.HashHex(), FileKind.Migrations);
     }
@@ -239,12 +253,24 @@ public sealed partial class BackupService
         return new ManifestFile(file.Name, hashing.BytesWritten, hashing.HashHex(), kind);
     }
 
-    private const int LockWaitSeconds = 30;
-
-    internal static LifeboatException LockedError(string database, Exception? inner = null) => new(
-        $"unable to back up '{database}': another session has held a lock on one of its tables for more than {LockWaitSeconds} s (a migration still in its transaction?)",
-        "finish or cancel that session (pg_stat_activity shows it) and run again; a restore can skip its safety backup with --no-safety-backup",
-        ExitCodes.Failure, inner);
+    /// <summary>
+    /// The one line of a lock wait that outlasted --lock-timeout: who holds the lock (pid, user, since when), as the
+    /// watch last saw it, and what to do.
+    /// </summary>
+    internal static LifeboatException LockedError(string database, LockWaitWatch watch, Exception? inner = null, string? logLocation = null)
+    {
+        var blockers = watch.Blockers;
+        var who = blockers.Count == 0
+            ? "another session (pg_stat_activity shows which)"
+            : $"another session: {string.Join("; ", blockers.Select(b => b.Describe()))}";
+        var end = blockers.Where(b => b.Pid != 0).Select(b => b.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var ending = end.Count == 0 ? "finish or cancel that session" : $"finish or cancel that session (SELECT pg_terminate_backend({string.Join("), pg_terminate_backend(", end)}) ends it)";
+        return new LifeboatException(
+            $"unable to back up '{database}': waited {Units.Duration(watch.Timeout)} for a lock held by {who} (a migration still in its transaction?)",
+            $"{ending} and run again, or wait longer with --lock-timeout; a restore can skip its safety backup with --no-safety-backup" +
+            (logLocation is null ? "" : $"; the log: {logLocation}"),
+            ExitCodes.Failure, inner);
+    }
 
     private static async Task IgnoreFailure(Task task)
     {

@@ -20,23 +20,40 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
     public Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationEvent>? progress, CancellationToken ct) =>
         PostgresFailure.TranslateAsync(() => RunCoreAsync(request, progress, ct), "back up", request.Connection.Database);
 
-    private async Task<BackupResult> RunCoreAsync(BackupRequest request, IProgress<OperationEvent>? progress, CancellationToken ct)
+    private async Task<BackupResult> RunCoreAsync(BackupRequest request, IProgress<OperationEvent>? progress, CancellationToken cancel)
     {
         var store = stores.Open(request.BackupDirectory);
         // Every step before pg_dump starts adds to the backup's time: the versions of the pg_dump programs are read
         // while we log in. The folder is made only after the login worked: a failed login leaves nothing behind.
         var tools = new ToolLocator(request.PgBin);
-        var discovery = tools.DiscoverAsync("pg_dump", ct);
-        var (settings, opened) = await PostgresConnector.ConnectAsync(request.Connection, passwordPrompt, ct);
+        var discovery = tools.DiscoverAsync("pg_dump", cancel);
+        var (settings, opened) = await PostgresConnector.ConnectAsync(request.Connection, passwordPrompt, cancel);
         await using var connection = opened;
         var database = settings.Database;
-        await store.EnsureWritableAsync(ct);
+        await store.EnsureWritableAsync(cancel);
 
-        await using var folderLock = await store.LockAsync(BackupNaming.LockName(database), database, ct);
-        await RemoveStalePartialsAsync(store, database, ct);
+        await using var folderLock = await store.LockAsync(BackupNaming.LockName(database), database, cancel);
+        var killedLogs = await RemoveStalePartialsAsync(store, database, folderLock.TakenOverFrom, cancel);
+        var takeover = folderLock.TakenOverFrom is { } deadPid
+            ? $"a previous run (pid {deadPid}) died; its lock was taken over{(killedLogs.Count > 0 ? $" and its log kept as {string.Join(", ", killedLogs)}" : "")}"
+            : null;
+        if (takeover is not null)
+            progress?.Report(new WarningRaised(takeover));
 
+        // Every wait for another session's lock is bounded, ours and pg_dump's; the watch names that session.
+        await using var watch = LockWaitWatch.Start(settings, connection.ProcessID, request.LockTimeout, cancel);
+        var ct = watch.Token;
         var catalog = new CatalogReader(connection, inTransaction: true);
-        var facts = await catalog.ServerFactsAsync(ct);
+        ServerFacts facts;
+        try
+        {
+            await catalog.ExecuteAsync($"SET lock_timeout = '{(long)request.LockTimeout.TotalMilliseconds}ms'", ct);
+            facts = await catalog.ServerFactsAsync(ct);
+        }
+        catch (Exception e) when (IsLockTimeout(e, watch))
+        {
+            throw LockedError(database, watch, e);
+        }
         await discovery;
         var pgDump = await tools.FindAsync("pg_dump", facts.Version.Major, ct);
         SpaceCheck.Ensure(await store.FreeBytesAsync(ct), SpaceCheck.EstimateBytes(facts.TableDataBytes, request.Compression), store.Location);
@@ -47,13 +64,19 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
 
         await using var log = await OperationLog.CreateAsync(store, stem + BackupNaming.LogExtension, settings.Password, ct);
         log.Info($"backup of '{database}' on {settings.Host}:{settings.Port} as '{settings.User}' (server {facts.VersionText}, {pgDump})");
-        log.Info($"format {request.Format}, compression {request.Compression}, store {store.Location}");
+        log.Info($"format {request.Format}, compression {request.Compression}, store {store.Location}, lock timeout {Units.Duration(request.LockTimeout)}");
+        if (takeover is not null)
+            log.Warn(takeover);
+        else if (killedLogs.Count > 0)
+            log.Info($"kept the log of a run that died as {string.Join(", ", killedLogs)}");
         var manifestWritten = false;
         try
         {
             progress?.Report(new StepStarted(Step.Dumping, $"dumping '{database}'"));
-            var run = new Run(request, settings, store, log, pgDump, progress);
+            var run = new Run(request, settings, store, log, pgDump, watch, progress);
             var manifest = await DumpInSnapshotAsync(run, catalog, facts, stem, startedAt, stopwatch, ct);
+            // The dump is complete: from here on nothing waits for a lock (and the watch must not stop what follows).
+            await watch.DisposeAsync();
             log.Info($"done in {Units.Duration(stopwatch.Elapsed)}: {Units.Bytes(manifest.Archive.SizeBytes)}, {manifest.TableCount} tables, migration {manifest.Migration?.Version ?? "none"}");
             // The log gets its final name before the manifest that names it; the manifest, written last, commits the backup.
             await log.FinishAsync();
@@ -65,9 +88,9 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
             var pruned = request.Prune ? await PruneAsync(store, stem, database, request.Retention, settings.Password, warnings, progress) : [];
             return new BackupResult(manifest, store.LocationOf(manifest.Archive.Name), store.LocationOf(stem + BackupNaming.ManifestExtension), pruned, warnings);
         }
-        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
+        catch (Exception e) when (!manifestWritten && IsLockTimeout(e, watch))
         {
-            var locked = LockedError(database, e);
+            var locked = LockedError(database, watch, e, log.Location);
             log.Error(locked.OneLine);
             await log.FinishAsync();
             throw locked;
@@ -90,12 +113,20 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
             await log.FinishAsync();
             throw;
         }
+        catch (Npgsql.PostgresException e) when (!manifestWritten)
+        {
+            var refused = PostgresFailure.Describe(e, "back up", database, log.Location);
+            log.Error(refused.OneLine);
+            await log.FinishAsync();
+            throw refused;
+        }
         catch (Exception e) when (!manifestWritten)
         {
-            // PostgreSQL's own errors and a lost connection are translated above this method (PostgresFailure), which
-            // points the user at this log: it must exist.
+            // A lost connection is translated above this method (PostgresFailure); anything unexpected is reported
+            // with this log, which must exist: the CLI names it (see LogLocationKey).
             log.Error($"{e.GetType().Name}: {e.Message.Split('\n')[0]}");
             await log.FinishAsync();
+            e.Data[LifeboatException.LogLocationKey] = log.Location;
             throw;
         }
         finally
@@ -105,8 +136,12 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
         }
     }
 
+    /// <summary>A wait for another session's lock that outlasted the timeout: PostgreSQL's lock_timeout on our connection, or the watch's.</summary>
+    private static bool IsLockTimeout(Exception e, LockWaitWatch watch) =>
+        watch.Fired || e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.LockNotAvailable } || e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.LockNotAvailable };
+
     private sealed record Run(BackupRequest Request, ConnectionSettings Settings, IBackupStore Store, OperationLog Log, PgTool PgDump,
-        IProgress<OperationEvent>? Progress);
+        LockWaitWatch Watch, IProgress<OperationEvent>? Progress);
 
     /// <summary>Two backups in one second would share a name: wait for the next second rather than change the seed's naming.</summary>
     private async Task<DateTimeOffset> UniqueStartAsync(IBackupStore store, string database, bool utc, CancellationToken ct)
@@ -160,9 +195,10 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
     /// <summary>
     /// Removes what runs that died left of this database's backups (called while holding its lock, so no other run is
     /// writing them): *.partial files, and archives or sidecars that got their final name but never a manifest (a run
-    /// killed between its renames and the manifest). Logs stay: they tell what happened.
+    /// killed between its renames and the manifest). Logs stay: they tell what happened. The log a killed run was
+    /// writing gets the name of a failed run's log (see <see cref="OperationLog.KeepUnfinishedAsync"/>); returns where.
     /// </summary>
-    private static async Task RemoveStalePartialsAsync(IBackupStore store, string database, CancellationToken ct)
+    private async Task<IReadOnlyList<string>> RemoveStalePartialsAsync(IBackupStore store, string database, int? deadPid, CancellationToken ct)
     {
         var files = (await store.ListAsync(BackupNaming.Prefix(database), ct)).Select(f => f.Name).ToList();
         var manifests = StemsWith(files, f => f.EndsWith(BackupNaming.ManifestExtension, StringComparison.Ordinal));
@@ -170,16 +206,27 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
         // <db>_backup_<ts>.sql files under the same names, with nothing beside them: those are someone's backups.
         var ours = StemsWith(files, f => f.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal)
             || f.EndsWith(BackupNaming.MigrationsExtension, StringComparison.Ordinal) || f.EndsWith(BackupNaming.RolesExtension, StringComparison.Ordinal));
+        var kept = new List<string>();
+        var who = deadPid is { } pid ? $"pid {pid}" : "a run";
         foreach (var file in files)
         {
             var parsed = BackupNaming.Parse(file);
             if (parsed?.Database != database)
                 continue;
             var partial = file.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal);
+            if (partial && parsed.Extension == BackupNaming.LogExtension + BackupNaming.PartialSuffix
+                && await OperationLog.KeepUnfinishedAsync(store, file,
+                    $"the run that wrote this log ({who}) died before it finished (killed, or the machine stopped): nothing of it was kept; " +
+                    $"found by the run of {clock.GetLocalNow():yyyy-MM-dd HH:mm:ss} (pid {Environment.ProcessId})") is { } location)
+            {
+                kept.Add(location);
+                continue;
+            }
             var orphan = !partial && ours.Contains(parsed.Stem) && !manifests.Contains(parsed.Stem) && BackupNaming.IsArchiveOrSidecar(parsed.Extension);
             if (partial || orphan)
                 await TryDeleteAsync(store, file);
         }
+        return kept;
     }
 
     private static HashSet<string> StemsWith(IEnumerable<string> files, Func<string, bool> which) =>

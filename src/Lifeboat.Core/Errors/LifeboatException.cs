@@ -7,6 +7,12 @@ public class LifeboatException(string message, string? hint = null, int exitCode
     public string? Hint { get; } = hint;
     public int ExitCode { get; } = exitCode;
 
+    /// <summary>
+    /// The key under which an operation puts the path of its log into an unexpected exception's <see cref="Exception.Data"/>,
+    /// so that the one line the user sees names that log.
+    /// </summary>
+    public const string LogLocationKey = "lifeboat.log";
+
     /// <summary>The single line shown to the user.</summary>
     public string OneLine => Hint is null ? Message : $"{Message} — {Hint}";
 }

@@ -14,6 +14,7 @@ public sealed partial class OperationLog : IAsyncDisposable
     private readonly Stream _stream;
     private readonly StreamWriter _writer;
     private readonly string? _secret;
+    private readonly Lock _lock = new();
     private bool _finished;
 
     private OperationLog(IPendingFile? file, Stream stream, string location, string? secret)
@@ -44,6 +45,38 @@ public sealed partial class OperationLog : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>
+    /// The log that a run which died (kill -9, a power cut) left as "&lt;name&gt;.partial": <paramref name="note"/> is added
+    /// as its last line, the file is flushed to disk and renamed to &lt;name&gt;, the name the log of a failed run has (so
+    /// list, status and rotation treat it as one). Returns its location; null when the store cannot rename or the final
+    /// name is taken (the partial then stays).
+    /// </summary>
+    public static async Task<string?> KeepUnfinishedAsync(IBackupStore store, string partialName, string note)
+    {
+        if (store.Local is not { } local || !partialName.EndsWith(PendingFile.PartialSuffix, StringComparison.Ordinal))
+            return null;
+        var name = partialName[..^PendingFile.PartialSuffix.Length];
+        var (partialPath, finalPath) = (local.PathOf(partialName), local.PathOf(name));
+        if (File.Exists(finalPath))
+            return null;
+        try
+        {
+            await using (var log = new OperationLog(null, local.OpenAppend(partialName), finalPath, null))
+            {
+                log.Warn(note);
+                await log.FinishAsync();
+            }
+            await using (var written = new FileStream(partialPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                written.Flush(flushToDisk: true);
+            File.Move(partialPath, finalPath);
+            return finalPath;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Where the log is (a path for a local store).</summary>
     public string Location { get; }
 
@@ -51,7 +84,11 @@ public sealed partial class OperationLog : IAsyncDisposable
     public void Warn(string message) => Write("WARN", message);
     public void Error(string message) => Write("ERROR", message);
 
-    /// <summary>A child tool's stderr, line by line, so the log tells the whole story.</summary>
+    /// <summary>
+    /// A child tool's stderr, line by line, so the log tells the whole story. Called with each line as it arrives (from
+    /// the thread that reads the tool's stderr), each line gets the time it was written, and a run that is stopped
+    /// keeps what the tool said until then.
+    /// </summary>
     public void ToolOutput(string tool, string stderr)
     {
         foreach (var line in stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -59,6 +96,12 @@ public sealed partial class OperationLog : IAsyncDisposable
     }
 
     private void Write(string level, string message)
+    {
+        lock (_lock)
+            WriteLine(level, message);
+    }
+
+    private void WriteLine(string level, string message)
     {
         if (_finished)
             return;
@@ -80,8 +123,13 @@ public sealed partial class OperationLog : IAsyncDisposable
     /// <summary>Flushes to disk and gives the log its final name.</summary>
     public async Task FinishAsync()
     {
-        if (_finished)
-            return;
+        lock (_lock)
+        {
+            if (_finished)
+                return;
+            // No line after this one: a tool still writing (stopped, its stderr not yet closed) must not write to a closed writer.
+            _finished = true;
+        }
         try
         {
             await _writer.FlushAsync();
@@ -95,12 +143,17 @@ public sealed partial class OperationLog : IAsyncDisposable
         {
             // No room even for the log: leave nothing half-written behind (DisposeAsync removes the partial).
         }
-        _finished = true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_finished)
+        bool finished;
+        lock (_lock)
+        {
+            finished = _finished;
+            _finished = true;
+        }
+        if (!finished)
             await _writer.DisposeAsync();
         if (_file is not null)
             await _file.DisposeAsync();

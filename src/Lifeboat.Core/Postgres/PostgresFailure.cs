@@ -30,7 +30,8 @@ public static class PostgresFailure
         }
     }
 
-    public static LifeboatException Describe(PostgresException e, string verb, string thing) => e.SqlState switch
+    /// <param name="log">The operation's log, when it has one: the hint names it by its path.</param>
+    public static LifeboatException Describe(PostgresException e, string verb, string thing, string? log = null) => e.SqlState switch
     {
         PostgresErrorCodes.LockNotAvailable => new LifeboatException(
             $"unable to {verb} '{thing}': another session has held a lock for more than 30 s (a migration still in its transaction?)",
@@ -40,6 +41,7 @@ public static class PostgresFailure
             "connect as a user with the right (CREATEDB, the database's owner, or a superuser); nothing existing was changed", ExitCodes.Failure, e),
         _ => new LifeboatException(
             $"unable to {verb} '{thing}': PostgreSQL refused a step: {e.MessageText} (SQLSTATE {e.SqlState})",
-            "the operation's log has the details; nothing existing was changed", ExitCodes.Failure, e),
+            log is null ? "the operation's log has the details; nothing existing was changed" : $"see {log} for the details; nothing existing was changed",
+            ExitCodes.Failure, e),
     };
 }

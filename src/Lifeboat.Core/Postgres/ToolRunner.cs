@@ -7,20 +7,27 @@ namespace Lifeboat.Core.Postgres;
 /// <summary>Runs a PostgreSQL client tool with the connection in its environment (never in argv).</summary>
 public static class ToolRunner
 {
-    /// <summary>Runs the tool; returns its exit code and full stderr. Standard output goes to <paramref name="stdout"/> when given.</summary>
+    /// <summary>
+    /// Runs the tool; returns its exit code and full stderr. Standard output goes to <paramref name="stdout"/> when given;
+    /// <paramref name="stderrLine"/>, when given, gets each line of stderr (password redacted) as the tool writes it.
+    /// </summary>
     public static async Task<ToolResult> RunAsync(
         PgTool tool, IEnumerable<string> arguments, ConnectionSettings? settings, string? database,
-        CancellationToken ct, PipeTarget? stdout = null, PipeSource? stdin = null, IReadOnlyDictionary<string, string?>? extraEnvironment = null)
+        CancellationToken ct, PipeTarget? stdout = null, PipeSource? stdin = null, IReadOnlyDictionary<string, string?>? extraEnvironment = null,
+        Action<string>? stderrLine = null)
     {
         var stderr = new StringBuilder();
         var environment = new Dictionary<string, string?>(settings?.ChildEnvironment(database) ?? new Dictionary<string, string?>());
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string?>())
             environment[key] = value;
 
+        var stderrPipe = PipeTarget.ToStringBuilder(stderr);
+        if (stderrLine is not null)
+            stderrPipe = PipeTarget.Merge(stderrPipe, PipeTarget.ToDelegate(line => stderrLine(Redact(line, settings?.Password))));
         var command = Cli.Wrap(tool.Path)
             .WithArguments(arguments)
             .WithEnvironmentVariables(environment)
-            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .WithStandardErrorPipe(stderrPipe)
             .WithValidation(CommandResultValidation.None);
         // Drain stdout even when unused: a closed pipe makes psql fail with "could not print result table: Broken pipe".
         command = command.WithStandardOutputPipe(stdout ?? PipeTarget.ToStream(Stream.Null));

@@ -43,7 +43,14 @@ public interface IBackupStore
     Task<long?> FreeBytesAsync(CancellationToken ct);
 
     /// <summary>One run per database at a time: an exclusive lock, released on dispose (or when the process dies).</summary>
-    Task<IAsyncDisposable> LockAsync(string name, string database, CancellationToken ct);
+    Task<IRunLock> LockAsync(string name, string database, CancellationToken ct);
+}
+
+/// <summary>A held run lock (see <see cref="IBackupStore.LockAsync"/>).</summary>
+public interface IRunLock : IAsyncDisposable
+{
+    /// <summary>The pid of a run that died holding the lock (killed, or the machine stopped), whose lock this one took over; null otherwise.</summary>
+    int? TakenOverFrom { get; }
 }
 
 /// <summary>What only some stores can do.</summary>

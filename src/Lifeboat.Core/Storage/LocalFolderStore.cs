@@ -90,8 +90,8 @@ public sealed class LocalFolderStore(string root) : IBackupStore, ILocalFolder
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return Task.FromResult<long?>(null); }
     }
 
-    public Task<IAsyncDisposable> LockAsync(string name, string database, CancellationToken ct) =>
-        Task.FromResult<IAsyncDisposable>(FileLock.Acquire(PathOf(name), database));
+    public Task<IRunLock> LockAsync(string name, string database, CancellationToken ct) =>
+        Task.FromResult<IRunLock>(FileLock.Acquire(PathOf(name), database));
 
     public Stream OpenAppend(string name)
     {

@@ -74,7 +74,8 @@ public static class CommandRunner
         }
         catch (Exception e)
         {
-            terminal.Error($"error: unexpected failure ({e.GetType().Name}): {e.Message.Split('\n')[0]} — please report this with the operation's .log");
+            var log = e.Data[LifeboatException.LogLocationKey] as string ?? "the operation's .log";
+            terminal.Error($"error: unexpected failure ({e.GetType().Name}): {e.Message.Split('\n')[0]} — please report this with {log}");
             return ExitCodes.Failure;
         }
     }

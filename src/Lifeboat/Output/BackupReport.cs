@@ -26,11 +26,4 @@ public static class BackupReport
             grid.AddRow("rotation", Markup.Escape($"deleted {result.Pruned.Count} old files: {string.Join(", ", result.Pruned)}"));
         console.Write(grid);
     }
-
-    /// <summary>Rotation's failure (the backup is complete all the same) and any other warning, one line each on stderr.</summary>
-    public static void WriteWarnings(Terminal terminal, BackupResult result)
-    {
-        foreach (var warning in result.Warnings)
-            terminal.Warning(warning);
-    }
 }

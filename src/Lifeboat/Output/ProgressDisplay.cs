@@ -9,16 +9,22 @@ public static class ProgressDisplay
 {
     /// <summary>
     /// Step and bytes written on one status line, on a terminal only. The line appears with the first step, which comes
-    /// after the login: a password prompt is never inside the display.
+    /// after the login: a password prompt is never inside the display. Warnings go to stderr as they are raised
+    /// (those raised while the status line is up right after it, so they do not tear it), on a terminal or not.
     /// </summary>
     public static async Task<T> StatusLineAsync<T>(Terminal terminal, string title, Func<IProgress<OperationEvent>?, Task<T>> work)
     {
         if (!Terminal.IsInteractive)
-            return await work(null);
+            return await work(new Events(e =>
+            {
+                if (e is WarningRaised w)
+                    terminal.Warning(w.Message);
+            }));
         var started = DateTime.UtcNow;
         var firstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         string step = "starting";
         long bytes = 0;
+        var held = new List<string>();
         var progress = new Events(e =>
         {
             switch (e)
@@ -30,21 +36,37 @@ public static class ProgressDisplay
                 case BytesWritten b:
                     Interlocked.Exchange(ref bytes, b.Bytes);
                     break;
+                case WarningRaised w when !firstStep.Task.IsCompleted:
+                    terminal.Warning(w.Message);
+                    break;
+                case WarningRaised w:
+                    lock (held)
+                        held.Add(w.Message);
+                    break;
             }
         });
         var running = work(progress);
         await Task.WhenAny(running, firstStep.Task);
-        if (running.IsCompleted)
-            return await running;
-        return await terminal.Out.Status().StartAsync($"{title}…", async ctx =>
+        try
         {
-            while (!running.IsCompleted)
+            if (running.IsCompleted)
+                return await running;
+            return await terminal.Out.Status().StartAsync($"{title}…", async ctx =>
             {
-                ctx.Status(Markup.Escape($"{title}: {step}, {Units.Bytes(Interlocked.Read(ref bytes))} written, {Units.Duration(DateTime.UtcNow - started)} elapsed"));
-                await Task.WhenAny(running, Task.Delay(200));
-            }
-            return await running;
-        });
+                while (!running.IsCompleted)
+                {
+                    ctx.Status(Markup.Escape($"{title}: {step}, {Units.Bytes(Interlocked.Read(ref bytes))} written, {Units.Duration(DateTime.UtcNow - started)} elapsed"));
+                    await Task.WhenAny(running, Task.Delay(200));
+                }
+                return await running;
+            });
+        }
+        finally
+        {
+            lock (held)
+                foreach (var warning in held)
+                    terminal.Warning(warning);
+        }
     }
 
     /// <summary>A line per step, with the time when <paramref name="timestamps"/>; warnings on stderr.</summary>

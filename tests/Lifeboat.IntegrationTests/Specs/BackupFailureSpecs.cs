@@ -119,6 +119,9 @@ public sealed class BackupFailureSpecs(ClusterFixture cluster)
     [InlineData("--retention-days", "-1")]
     [InlineData("--keep-last", "-1")]
     [InlineData("--port", "70000")]
+    [InlineData("--lock-timeout", "soon")]
+    [InlineData("--lock-timeout", "0")]
+    [InlineData("--lock-timeout", "2h ago")]
     public async Task A_bad_option_value_is_a_usage_error_on_one_line_without_a_stack_trace(string option, string value)
     {
         // Arrange
