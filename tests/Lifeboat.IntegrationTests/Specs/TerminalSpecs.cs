@@ -100,7 +100,7 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         Assert.True(TmuxTerminal.IsAvailable, "tmux is needed to drive the CLI in a real terminal");
         await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "term_cc_pw");
 
-        await using var terminal = await TmuxTerminal.StartLifeboatAsync(ws.BackupArgs(), WithoutPassword(ws.Env));
+        await using var terminal = await TmuxTerminal.StartLifeboatAsync(ws.BackupArgs(), WithoutPassword(ws));
         await terminal.WaitForTextAsync("Password for");
         await terminal.PressAsync("C-c");
         var exitCode = await terminal.WaitForExitAsync(Promptly);
@@ -118,7 +118,7 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         Assert.True(TmuxTerminal.IsAvailable, "tmux is needed to drive the CLI in a real terminal");
         await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "term_empty_pw");
 
-        await using var terminal = await TmuxTerminal.StartLifeboatAsync(ws.BackupArgs(), WithoutPassword(ws.Env));
+        await using var terminal = await TmuxTerminal.StartLifeboatAsync(ws.BackupArgs(), WithoutPassword(ws));
         await terminal.WaitForTextAsync("Password for");
         await terminal.PressAsync("Enter");
         var exitCode = await terminal.WaitForExitAsync(Promptly);
@@ -246,11 +246,18 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         return names;
     }
 
-    /// <summary>The connection without its password, and no password file either: the server's question goes to the person.</summary>
-    static IDictionary<string, string> WithoutPassword(IDictionary<string, string> env)
+    /// <summary>
+    /// The connection without its password, and an empty password file (not the developer's ~/.pgpass): the server's
+    /// question goes to the person. (The file is in the backup folder; a missing PGPASSFILE is another story.)
+    /// </summary>
+    static IDictionary<string, string> WithoutPassword(BackupWorkspace ws)
     {
+        var env = ws.Env;
         env.Remove("PGPASSWORD");
-        env["PGPASSFILE"] = "/nonexistent/lifeboat-test-pgpass";
+        var empty = ws.Folder.File("empty.pgpass");
+        File.WriteAllText(empty, "");
+        File.SetUnixFileMode(empty, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        env["PGPASSFILE"] = empty;
         return env;
     }
 

@@ -43,6 +43,9 @@ public sealed class TmuxTerminal : IAsyncDisposable
             foreach (var (key, value) in env)
                 script.Append("export ").Append(key).Append('=').Append(Quote(value)).Append('\n');
             script.Append("cd ").Append(Quote(folder)).Append('\n');
+            // Ctrl-C goes to the shell too: caught (not ignored, which lifeboat would inherit), so the shell lives on to
+            // write the exit code and keep the screen.
+            script.Append("trap : INT\n");
             script.Append(string.Join(' ', LifeboatCli.Command.Select(Quote)));
             foreach (var arg in args)
                 script.Append(' ').Append(Quote(arg));
