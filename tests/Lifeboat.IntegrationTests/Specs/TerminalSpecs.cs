@@ -171,8 +171,6 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
 
         await using var terminal = await TmuxTerminal.StartLifeboatAsync(["restore", "-d", ws.Database, "--backup-dir", ws.BackupDir], ws.Env, Narrow);
         var screen = await terminal.WaitForScreenAsync(s => s.Contains(ListTitle, StringComparison.Ordinal) && IsHighlighted(s, newer), "the list of backups");
-        await terminal.PressAsync("Escape");
-        await terminal.WaitForExitAsync(Promptly);
 
         AssertFits(screen, Narrow);
         foreach (var backup in new[] { older, newer })
@@ -182,6 +180,8 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
             Assert.Contains("6cdf0b06a3e9", line);
             Assert.Contains("not verified", line);
         }
+        await terminal.PressAsync("Escape");
+        Assert.Equal(1, await terminal.WaitForExitAsync(Promptly));
     }
 
     [Fact]
