@@ -20,6 +20,14 @@ public static class PostgresConnector
             await connection.DisposeAsync();
             throw Translate(e, settings);
         }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException
+                                    && Environment.GetEnvironmentVariable("PGPASSFILE") is { Length: > 0 } passfile)
+        {
+            // Npgsql reads the file PGPASSFILE names even when it is not there (libpq skips it).
+            await connection.DisposeAsync();
+            throw new LifeboatException($"unable to log in to {settings.Host}:{settings.Port} as '{settings.User}': the password file '{passfile}' that PGPASSFILE names does not exist",
+                "create it, or unset PGPASSFILE, or set PGPASSWORD", ExitCodes.Connection, e);
+        }
     }
 
     /// <summary>

@@ -131,6 +131,25 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         Assert.Empty(ws.Folder.CompleteStems());
     }
 
+    [Fact]
+    public async Task A_PGPASSFILE_that_does_not_exist_is_one_error_line_naming_it()
+    {
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "term_no_passfile");
+        var env = ws.Env;
+        env.Remove("PGPASSWORD");
+        var missing = ws.Folder.Sub("nowhere/pgpass");
+        env["PGPASSFILE"] = missing;
+
+        var result = await LifeboatCli.RunAsync(ws.BackupArgs(), env);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        var error = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error:", error);
+        Assert.Contains(missing, error);
+        Assert.DoesNotContain("unexpected", error);
+        Assert.Empty(ws.Folder.CompleteStems());
+    }
+
     // ---- the list of backups: Ctrl-C, Esc, q ------------------------------------------------------------------------
 
     [Theory]
