@@ -37,6 +37,7 @@ public static class BackupPicker
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            terminal.Out.WriteLine(); // the list stays on the screen; the line saying so goes below it
             throw new PromptCancelledException("list of backups");
         }
         finally

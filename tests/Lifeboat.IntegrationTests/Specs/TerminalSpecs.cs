@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Lifeboat.IntegrationTests.Support;
 using Xunit;
 
@@ -172,7 +173,8 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
 
         var screen = await terminal.ScreenAsync();
         Assert.True(exitCode == expectedExit, screen);
-        Assert.Contains("cancelled at the list of backups: nothing was changed", screen);
+        // One line of its own (not run on after the list), as an error line when the person chose to cancel.
+        Assert.Contains(Lines(screen), line => Regex.IsMatch(line, "^(error: restore of '[^']+' )?cancelled at the list of backups: nothing was changed"));
         Assert.True(await terminal.CursorVisibleAsync(), "the cursor is still hidden after the list was cancelled:\n" + screen);
         Assert.Equal(before, await ws.FingerprintAsync());
         Assert.Empty(await ws.ScratchDatabasesAsync());
