@@ -20,4 +20,8 @@ public static class ExitCodes
     public const int DiskFull = 7;
     /// <summary>Interrupted by Ctrl-C (SIGINT).</summary>
     public const int Cancelled = 130;
+    /// <summary>The terminal was closed (SIGHUP); cleaned up as after Ctrl-C.</summary>
+    public const int HungUp = 129;
+    /// <summary>Stopped by SIGTERM; cleaned up as after Ctrl-C.</summary>
+    public const int Terminated = 143;
 }

@@ -20,6 +20,14 @@ public static class PostgresConnector
             await connection.DisposeAsync();
             throw Translate(e, settings);
         }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException
+                                    && Environment.GetEnvironmentVariable("PGPASSFILE") is { Length: > 0 } passfile)
+        {
+            // Npgsql reads the file PGPASSFILE names even when it is not there (libpq skips it).
+            await connection.DisposeAsync();
+            throw new LifeboatException($"unable to log in to {settings.Host}:{settings.Port} as '{settings.User}': the password file '{passfile}' that PGPASSFILE names does not exist",
+                "create it, or unset PGPASSFILE, or set PGPASSWORD", ExitCodes.Connection, e);
+        }
     }
 
     /// <summary>
@@ -43,9 +51,15 @@ public static class PostgresConnector
         }
         catch (LifeboatException e) when (e.Data.Contains(PasswordMissingKey) && prompt is not null)
         {
-            var password = prompt.AskPassword($"{settings.User}@{settings.Host}:{settings.Port}");
-            if (string.IsNullOrEmpty(password))
+            var password = await prompt.AskPasswordAsync($"{settings.User}@{settings.Host}:{settings.Port}", ct);
+            if (password is null)
                 throw;
+            // Asked at a terminal and answered with Enter alone: "run in a terminal to be asked" would be no help.
+            if (password.Length == 0)
+                throw new LifeboatException(
+                    $"unable to log in to {settings.Host}:{settings.Port} as '{settings.User}': the server asks for a password and no password was typed",
+                    "type the password at the prompt, or set PGPASSWORD, or add a line to ~/.pgpass (or the file PGPASSFILE names)",
+                    ExitCodes.Connection, e);
             var withPassword = settings with { Password = password };
             return (withPassword, await OpenAsync(withPassword, ct));
         }

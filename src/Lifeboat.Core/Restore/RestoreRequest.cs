@@ -62,9 +62,9 @@ public sealed record RestoreSummary(string Target, bool TargetExists, long? Targ
 /// <summary>The questions a restore may ask the person at the terminal; the CLI answers them (or refuses without a terminal).</summary>
 public interface IRestorePrompts
 {
-    /// <summary>True to go on replacing an existing database. Throws when it cannot ask (no terminal, no --force).</summary>
-    bool Confirm(RestoreSummary summary);
+    /// <summary>True to go on replacing an existing database. Throws when it cannot ask (no terminal, no --force), or when <paramref name="ct"/> is cancelled while it waits.</summary>
+    Task<bool> ConfirmAsync(RestoreSummary summary, CancellationToken ct);
 
-    /// <summary>Picks one of a database's complete backups, newest first. Throws when it cannot ask.</summary>
-    CatalogEntry Pick(IReadOnlyList<CatalogEntry> backups);
+    /// <summary>Picks one of a database's complete backups, newest first. Throws when it cannot ask, when the person cancels, or when <paramref name="ct"/> is cancelled.</summary>
+    Task<CatalogEntry> PickAsync(IReadOnlyList<CatalogEntry> backups, CancellationToken ct);
 }

@@ -64,7 +64,7 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         await Preflight.CheckServerDiskAsync(maintenance, settings, manifest, ct);
 
         var summary = await SummarizeAsync(maintenance, settings, target, entry, request.SafetyBackup, ct);
-        if (summary.TargetExists && !prompts.Confirm(summary))
+        if (summary.TargetExists && !await prompts.ConfirmAsync(summary, ct))
             throw new LifeboatException($"restore of '{target}' cancelled at the confirmation: nothing was changed", null, ExitCodes.Failure);
 
         await using var log = OperationLog.TryAppend(store, entry.Stem + BackupNaming.RestoreLogExtension, settings.Password);
@@ -176,6 +176,6 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         if (complete.Count == 0)
             throw new LifeboatException($"unable to restore '{database}': no complete backup of it in '{store.Location}'",
                 "check --dbname and --backup-dir", ExitCodes.Failure);
-        return (store, prompts.Pick(complete));
+        return (store, await prompts.PickAsync(complete, ct));
     }
 }

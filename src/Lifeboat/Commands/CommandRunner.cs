@@ -7,7 +7,7 @@ namespace Lifeboat.Cli.Commands;
 
 /// <summary>
 /// The one place that turns failures into exit codes: a LifeboatException becomes its one line, Ctrl-C becomes
-/// 130 (SIGTERM 143) with a line saying what was cleaned up, anything else one line without a stack trace.
+/// 130 (SIGTERM 143, SIGHUP 129) with a line saying what was cleaned up, anything else one line without a stack trace.
 /// (PostgreSQL's failures are already LifeboatExceptions: the services translate them.)
 /// </summary>
 public static class CommandRunner
@@ -29,10 +29,20 @@ public static class CommandRunner
             terminal.Error(line);
             return ExitCodes.Usage;
         }
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => _signalExitCode = 143);
+        // SIGINT and SIGTERM cancel the action's token (System.CommandLine's ProcessTerminationTimeout); SIGHUP (the
+        // terminal was closed) would kill the process on the spot and leave a decompressed copy or a scratch database
+        // behind, so it cancels the same token, and the run cleans up as after Ctrl-C.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => _signalExitCode = ExitCodes.Terminated);
+        using var hangup = new CancellationTokenSource();
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            _signalExitCode = ExitCodes.HungUp;
+            hangup.Cancel();
+        });
         // Only help and --version write to the configuration's Output: collected, so help can be put in the parser's words.
         using var help = new StringWriter();
-        var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30), Output = help });
+        var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30), Output = help }, hangup.Token);
         if (help.GetStringBuilder().Length > 0)
             terminal.Line(HelpLayout.Render(root, help.ToString()).TrimEnd('\n'));
         return exitCode;
@@ -44,6 +54,11 @@ public static class CommandRunner
         try
         {
             return await body();
+        }
+        catch (PromptCancelledException e)
+        {
+            terminal.Error($"cancelled at the {e.Where}: nothing was changed, and nothing was left behind");
+            return _signalExitCode;
         }
         catch (OperationCanceledException)
         {

@@ -20,7 +20,7 @@ public static class ListCommand
         {
             var result = await new ListService(services.Stores).ListAsync(new ListRequest(parse.GetValue(backupDir)!, CommonOptions.DatabaseOrEnvironment(parse, dbname)), ct);
             services.Terminal.Result(parse.GetValue(json), result.Backups.Select(ListEntryJson.From).ToList(), CliJson.Default.ListEntryJsonArray,
-                console => ListReport.Write(console, result));
+                _ => ListReport.Write(services.Terminal, result));
             return 0;
         }));
         return command;

@@ -8,19 +8,20 @@ namespace Lifeboat.Cli.Output;
 
 /// <summary>
 /// A restore's questions at the terminal: which backup (an arrow-key list), and, showing what will be replaced, the
-/// database's name to go on (--force skips that question). Without a terminal each refuses in one line.
+/// database's name to go on (--force skips that question). Without a terminal each refuses in one line; Ctrl-C (or
+/// SIGTERM, SIGHUP) while either waits cancels the restore before anything was changed.
 /// </summary>
 public sealed class RestorePrompts(Terminal terminal, bool force) : IRestorePrompts
 {
-    public CatalogEntry Pick(IReadOnlyList<CatalogEntry> backups)
+    public Task<CatalogEntry> PickAsync(IReadOnlyList<CatalogEntry> backups, CancellationToken ct)
     {
         if (!Terminal.IsInteractive)
             throw new LifeboatException("unable to choose a backup: no --file, --latest or --at was given and there is no terminal to ask",
                 "add --latest, --at TIME or --file NAME", ExitCodes.Usage);
-        return BackupPicker.Pick(terminal, backups);
+        return BackupPicker.PickAsync(terminal, backups, ct);
     }
 
-    public bool Confirm(RestoreSummary s)
+    public async Task<bool> ConfirmAsync(RestoreSummary s, CancellationToken ct)
     {
         if (force)
             return true;
@@ -38,7 +39,16 @@ public sealed class RestorePrompts(Terminal terminal, bool force) : IRestoreProm
         console.Write(table);
         console.MarkupLine($"The restore goes into a new database first; [bold]{Markup.Escape(s.Target)}[/] is replaced only after it is verified"
             + (s.SafetyBackup ? ", and a safety backup of it is taken first." : ". [yellow]No safety backup is taken (--no-safety-backup).[/]"));
-        var answer = console.Prompt(new TextPrompt<string>($"Type [bold]{Markup.Escape(s.Target)}[/] to replace it (anything else cancels):").AllowEmpty());
-        return answer.Trim() == s.Target;
+        var question = new TextPrompt<string>($"Type [bold]{Markup.Escape(s.Target)}[/] to replace it (anything else cancels):").AllowEmpty();
+        try
+        {
+            var answer = await question.ShowAsync(new PromptConsole(console), ct);
+            return answer.Trim() == s.Target;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            console.WriteLine();
+            throw new PromptCancelledException("confirmation");
+        }
     }
 }

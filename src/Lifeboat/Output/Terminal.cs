@@ -32,8 +32,18 @@ public sealed class Terminal : IPasswordPrompt
     /// <summary>A person at a terminal: stdin and stdout are both a TTY.</summary>
     public static bool IsInteractive => !Console.IsInputRedirected && !Console.IsOutputRedirected;
 
-    /// <summary>One line on stderr: "error: …", "warning: …", "FAILED …".</summary>
-    public void Error(string line) => Console.Error.WriteLine(line);
+    /// <summary>Stdout goes to a file or a pipe: plain lines for grep and awk, no table borders.</summary>
+    public static bool IsOutputRedirected => Console.IsOutputRedirected;
+
+    /// <summary>
+    /// One line on stderr: "error: …", "warning: …", "FAILED …". A terminal that was closed (SIGHUP) cannot show it:
+    /// then the line is dropped rather than turned into a crash after the cleanup.
+    /// </summary>
+    public void Error(string line)
+    {
+        try { Console.Error.WriteLine(line); }
+        catch (IOException) { }
+    }
 
     public void Warning(string message) => Console.Error.WriteLine($"warning: {message}");
 
@@ -57,9 +67,9 @@ public sealed class Terminal : IPasswordPrompt
 
     /// <summary>
     /// Like psql: asks only when stdin is a terminal, writes the question to stderr (stdout may be redirected,
-    /// e.g. with --json) and echoes nothing.
+    /// e.g. with --json) and echoes nothing. Ctrl-C (or SIGTERM, SIGHUP) while it waits cancels it.
     /// </summary>
-    public string? AskPassword(string forWhom)
+    public async Task<string?> AskPasswordAsync(string forWhom, CancellationToken ct)
     {
         if (Console.IsInputRedirected)
             return null;
@@ -67,7 +77,16 @@ public sealed class Terminal : IPasswordPrompt
         var password = new System.Text.StringBuilder();
         while (true)
         {
-            var key = Console.ReadKey(intercept: true);
+            ConsoleKeyInfo key;
+            try
+            {
+                key = await ReadKeyAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                Error("");
+                throw new PromptCancelledException("password prompt");
+            }
             if (key.Key == ConsoleKey.Enter)
                 break;
             if (key.Key == ConsoleKey.Backspace)
@@ -84,4 +103,17 @@ public sealed class Terminal : IPasswordPrompt
     }
 
     public IPasswordPrompt? PasswordPrompt => Console.IsInputRedirected ? null : this;
+
+    /// <summary>
+    /// The next key pressed, without echo. Console.ReadKey cannot be interrupted, so this waits for a key to be there
+    /// (as Spectre's own input does) and so gives way to <paramref name="ct"/>: Ctrl-C is a signal, not a key.
+    /// </summary>
+    public static async Task<ConsoleKeyInfo> ReadKeyAsync(CancellationToken ct)
+    {
+        while (!Console.KeyAvailable)
+            await Task.Delay(KeyPollInterval, ct);
+        return Console.ReadKey(intercept: true);
+    }
+
+    private static readonly TimeSpan KeyPollInterval = TimeSpan.FromMilliseconds(20);
 }

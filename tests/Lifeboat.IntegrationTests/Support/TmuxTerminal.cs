@@ -29,8 +29,11 @@ public sealed class TmuxTerminal : IAsyncDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Any(dir => File.Exists(Path.Combine(dir, "tmux")));
 
-    /// <summary>Starts lifeboat (<see cref="LifeboatCli.Command"/>) ARGS in a 200x50 terminal with <paramref name="env"/> set.</summary>
-    public static async Task<TmuxTerminal> StartLifeboatAsync(IEnumerable<string> args, IDictionary<string, string> env)
+    /// <summary>
+    /// Starts lifeboat (<see cref="LifeboatCli.Command"/>) ARGS in a terminal <paramref name="width"/> columns wide
+    /// (50 lines) with <paramref name="env"/> set.
+    /// </summary>
+    public static async Task<TmuxTerminal> StartLifeboatAsync(IEnumerable<string> args, IDictionary<string, string> env, int width = 200)
     {
         var folder = Directory.CreateTempSubdirectory("lifeboat-tmux-").FullName;
         var terminal = new TmuxTerminal(Path.Combine(folder, "tmux.sock"), folder);
@@ -40,6 +43,9 @@ public sealed class TmuxTerminal : IAsyncDisposable
             foreach (var (key, value) in env)
                 script.Append("export ").Append(key).Append('=').Append(Quote(value)).Append('\n');
             script.Append("cd ").Append(Quote(folder)).Append('\n');
+            // Ctrl-C goes to the shell too: caught (not ignored, which lifeboat would inherit), so the shell lives on to
+            // write the exit code and keep the screen.
+            script.Append("trap : INT\n");
             script.Append(string.Join(' ', LifeboatCli.Command.Select(Quote)));
             foreach (var arg in args)
                 script.Append(' ').Append(Quote(arg));
@@ -53,7 +59,8 @@ public sealed class TmuxTerminal : IAsyncDisposable
             await using (var writer = new StreamWriter(new FileStream(scriptPath, options)))
                 await writer.WriteAsync(script.ToString());
 
-            await terminal.TmuxAsync(["new-session", "-d", "-s", Session, "-x", "200", "-y", "50", "sh " + Quote(scriptPath)]);
+            await terminal.TmuxAsync(["new-session", "-d", "-s", Session, "-x", width.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-y", "50", "sh " + Quote(scriptPath)]);
             return terminal;
         }
         catch
@@ -96,6 +103,39 @@ public sealed class TmuxTerminal : IAsyncDisposable
 
     /// <summary>Types text literally.</summary>
     public Task TypeAsync(string text) => TmuxAsync(["send-keys", "-t", Session, "-l", text]);
+
+    /// <summary>Whether the terminal shows its cursor now (tmux's cursor_flag: a program hid it with ESC[?25l, or showed it again).</summary>
+    public async Task<bool> CursorVisibleAsync() => (await TmuxAsync(["display-message", "-p", "-t", Session, "#{cursor_flag}"])).Trim() == "1";
+
+    /// <summary>The pid of the running CLI: the one child of the shell in the pane. Throws when it is not running.</summary>
+    public async Task<int> LifeboatPidAsync()
+    {
+        var shell = (await TmuxAsync(["display-message", "-p", "-t", Session, "#{pane_pid}"])).Trim();
+        var children = File.ReadAllText($"/proc/{shell}/task/{shell}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return children.Length == 1 ? int.Parse(children[0], System.Globalization.CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"expected lifeboat to be the one child of the pane's shell {shell}, found [{string.Join(' ', children)}]");
+    }
+
+    /// <summary>Waits until process <paramref name="pid"/> has exited (gone, or a zombie nobody has reaped yet).</summary>
+    public static async Task WaitForProcessExitAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z'))
+                    return;
+            }
+            catch (IOException) { return; } // FileNotFound and DirectoryNotFound are IOExceptions: it is gone
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"process {pid} was still running after {timeout}");
+    }
+
+    /// <summary>Closes the terminal, as a person closing its window does: the programs in it get SIGHUP.</summary>
+    public Task CloseAsync() => TmuxAsync(["kill-session", "-t", Session]);
 
     /// <summary>The CLI's exit code once it has exited, else null.</summary>
     public int? ExitCode()
