@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
 using Lifeboat.Cli.Output;
 using Lifeboat.Core;
 using Lifeboat.Core.Backup;
 using Lifeboat.Core.Manifest;
-using Lifeboat.Core.Restore;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -25,7 +23,7 @@ public static class BackupCommand
         var keepLast = CommonOptions.KeepLast();
         var noPrune = new Option<bool>("--no-prune") { Description = "Skip rotation after the backup" };
         var rolePasswords = new Option<bool>("--include-role-passwords") { Description = "Save the password hashes of the roles too (needs superuser)" };
-        var lockTimeout = LockTimeoutOption();
+        var lockTimeout = CommonOptions.LockTimeout();
 
         var command = new Command("backup", "Back up one database into the backup folder, with a manifest, a log and its migration history");
         connection.AddTo(command);
@@ -45,7 +43,7 @@ public static class BackupCommand
                 Prune = !parse.GetValue(noPrune),
                 PgBin = parse.GetValue(pgBin),
                 IncludeRolePasswords = parse.GetValue(rolePasswords),
-                LockTimeout = parse.GetValue(lockTimeout),
+                LockTimeout = TimeSpan.FromSeconds(parse.GetValue(lockTimeout)),
             };
             var service = new BackupService(services.Stores, terminal.PasswordPrompt, services.Clock);
             var result = await ProgressDisplay.StatusLineAsync(terminal, "Backing up", progress => service.RunAsync(request, progress, ct));
@@ -58,25 +56,4 @@ public static class BackupCommand
         }));
         return command;
     }
-
-    /// <summary>
-    /// --lock-timeout: how long a wait for another session's lock may last ("30s", "2m", or plain seconds), at least a second.
-    /// (Here and not in CommonOptions: only backup takes it.)
-    /// </summary>
-    private static Option<TimeSpan> LockTimeoutOption() => new("--lock-timeout")
-    {
-        Description = $"How long to wait for a lock another session holds (a migration in its transaction) before giving up and naming it: 30s, 2m, or seconds (default: {Defaults.LockTimeoutSeconds}s)",
-        DefaultValueFactory = _ => Defaults.LockTimeout,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
-            var span = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds) && seconds < TimeSpan.MaxValue.TotalSeconds
-                ? TimeSpan.FromSeconds(seconds)
-                : text.EndsWith("ago", StringComparison.OrdinalIgnoreCase) ? null : TimeExpression.TryParseSpan(text);
-            if (span is { } value && value >= TimeSpan.FromSeconds(1))
-                return value;
-            result.AddError($"--lock-timeout takes a duration of at least 1 s: seconds (30) or with a unit (30s, 2m), not '{text}'");
-            return Defaults.LockTimeout;
-        },
-    };
 }

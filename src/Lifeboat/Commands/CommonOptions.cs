@@ -86,6 +86,14 @@ public static class CommonOptions
         CustomParser = result => Seconds(result, "--swap-timeout", 1),
     };
 
+    /// <summary>How long a backup waits for a lock another session holds before it stops and names that session.</summary>
+    public static Option<int> LockTimeout() => new("--lock-timeout")
+    {
+        Description = "How long to wait for a lock another session holds (a migration left in its transaction) before stopping and naming it (seconds, or e.g. 2m)",
+        DefaultValueFactory = _ => Defaults.LockTimeoutSeconds,
+        CustomParser = result => Seconds(result, "--lock-timeout", 1),
+    };
+
     /// <summary>The retention policy from --retention-days and --keep-last.</summary>
     public static RetentionPolicy Policy(ParseResult parse, Option<int> retentionDays, Option<int> keepLast) =>
         new(parse.GetValue(retentionDays), parse.GetValue(keepLast));

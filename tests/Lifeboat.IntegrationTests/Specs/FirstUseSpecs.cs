@@ -45,7 +45,7 @@ public sealed partial class FirstUseSpecs(ClusterFixture cluster)
     /// <summary>Options whose values have a type (a number, a duration, a time, a choice): a value of another type is refused.</summary>
     static readonly HashSet<string> TypedOptions =
     [
-        "--port", "--retention-days", "--keep-last", "--jobs", "--swap-timeout", "--format", "--compress", "--at", "--max-age", "--require-verified",
+        "--port", "--retention-days", "--keep-last", "--jobs", "--swap-timeout", "--lock-timeout", "--format", "--compress", "--at", "--max-age", "--require-verified",
     ];
 
     [Fact]
