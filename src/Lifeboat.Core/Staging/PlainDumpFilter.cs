@@ -31,6 +31,33 @@ public static class PlainDumpFilter
         }
     });
 
+    /// <summary>
+    /// The roles of the top-level `ALTER … OWNER TO` statements of a plain dump (what the restoring user must be able
+    /// to become), read the way <see cref="Without"/> reads: COPY data and quoted bodies are not statements.
+    /// </summary>
+    public static async Task<IReadOnlySet<string>> OwnersAsync(Stream plainSql, CancellationToken ct)
+    {
+        var owners = new HashSet<string>(StringComparer.Ordinal);
+        using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var inCopy = false;
+        var quotes = new SqlQuoteState();
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (inCopy)
+                inCopy = line != "\\.";
+            else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
+                inCopy = true;
+            else if (quotes.AtTopLevel && Dropped(line, owners: true, privileges: false))
+            {
+                if (ArchiveOwners.OwnerOf(line) is { } owner)
+                    owners.Add(owner);
+            }
+            else
+                quotes.Read(line);
+        }
+        return owners;
+    }
+
     private static bool Dropped(string line, bool owners, bool privileges) =>
         (owners && line.StartsWith("ALTER ", StringComparison.Ordinal) && line.Contains(" OWNER TO ", StringComparison.Ordinal))
         || (privileges && (line.StartsWith("GRANT ", StringComparison.Ordinal) || line.StartsWith("REVOKE ", StringComparison.Ordinal)
