@@ -45,7 +45,7 @@ public static class RestorePermissions
         {
             problems.Add($"only a superuser may create the extension{Plural(untrusted)} {string.Join(", ", untrusted)} (not trusted)");
             ways.Add($"have a superuser create {string.Join(", ", untrusted)} in a template database (CREATE DATABASE lifeboat_template TEMPLATE template0; " +
-                $"CREATE EXTENSION … in it) and restore with --template lifeboat_template");
+                $"CREATE EXTENSION … in it) and restore with --template lifeboat_template (not for extensions with configuration tables, as PostGIS's spatial_ref_sys: those need a superuser)");
         }
 
         if (!target.NoOwner)
@@ -80,7 +80,9 @@ public static class RestorePermissions
 
     /// <summary>
     /// The chosen template must exist, be one the user may copy, and have the backup's encoding and locale (CREATE
-    /// DATABASE copies them from any template but template0). Returns the extensions it has.
+    /// DATABASE copies them from any template but template0); the extensions the backup takes from it must not have
+    /// configuration tables the user may not write (the dump restores their rows: PostGIS's spatial_ref_sys, say).
+    /// Returns the extensions it has.
     /// </summary>
     private static async Task<IReadOnlySet<string>> CheckTemplateAsync(NpgsqlConnection maintenance, ConnectionSettings settings, BackupManifest manifest,
         string template, CancellationToken ct)
@@ -111,7 +113,19 @@ public static class RestorePermissions
         }
         // Closed before CREATE DATABASE copies it: a template may not have sessions then.
         await using var connection = await PostgresConnector.OpenAsync(settings.WithDatabase(template), ct);
-        return await ReadSetAsync(connection, "SELECT extname FROM pg_extension", [], ct);
+        var extensions = await ReadSetAsync(connection, "SELECT extname FROM pg_extension", [], ct);
+        var needed = manifest.Extensions.Select(e => e.Name).Where(extensions.Contains).ToArray();
+        var unwritable = (await ReadSetAsync(connection, """
+            SELECT format('%I.%I', n.nspname, c.relname) FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid)
+            JOIN pg_class c ON c.oid = x.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE e.extname = ANY($1) AND NOT has_table_privilege(c.oid, 'INSERT')
+            """, needed, ct)).Order(StringComparer.Ordinal).ToList();
+        if (unwritable.Count > 0)
+            throw new LifeboatException(
+                $"unable to restore as '{settings.User}' from the template '{template}': the backup has rows for the extensions' configuration tables {string.Join(", ", unwritable)}, " +
+                "which only their owner may write (pg_dump saves them with the database)",
+                "run the restore as a superuser; nothing was changed", ExitCodes.Failure);
+        return extensions;
     }
 
     private static async Task<(bool Superuser, bool CreateDb, bool CreateRole)> CurrentRoleAsync(NpgsqlConnection connection, CancellationToken ct)
