@@ -21,6 +21,7 @@ public sealed partial class RestoreService
         {
             OnPhase = message => { run.Log?.Info(message); run.OnPhase(Step.Loading, message); },
             PendingCopy = copy,
+            FromTemplateExtensions = run.Request.Template != RestorePermissions.DefaultTemplate,
         };
         run.Warnings.AddRange(await loader.LoadAsync(run.Store, run.Manifest, staging.Name, options, run.Tools, run.Facts.Version.Major, ct));
 

@@ -10,7 +10,12 @@ namespace Lifeboat.Core.Staging;
 /// </summary>
 public static class PlainDumpFilter
 {
-    public static PipeSource Without(Stream plainSql, bool owners, bool privileges) => PipeSource.Create(async (destination, ct) =>
+    /// <param name="extensionsFromTemplate">
+    /// Also drop DROP EXTENSION IF EXISTS (from pg_dump --clean) and COMMENT ON EXTENSION: only the extension's owner
+    /// may run them, and an extension the staging database got from its template (a superuser's) must stay, with the
+    /// comment it has already.
+    /// </param>
+    public static PipeSource Without(Stream plainSql, bool owners, bool privileges, bool extensionsFromTemplate = false) => PipeSource.Create(async (destination, ct) =>
     {
         // Latin-1 maps each byte to one char and back: the filter never changes a byte it keeps, whatever the encoding.
         using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
@@ -23,7 +28,7 @@ public static class PlainDumpFilter
                 inCopy = line != "\\.";
             else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
                 inCopy = true;
-            else if (quotes.AtTopLevel && Dropped(line, owners, privileges))
+            else if (quotes.AtTopLevel && (Dropped(line, owners, privileges) || (extensionsFromTemplate && ExtensionStatement(line))))
                 continue;
             else
                 quotes.Read(line);
@@ -57,6 +62,9 @@ public static class PlainDumpFilter
         }
         return owners;
     }
+
+    private static bool ExtensionStatement(string line) =>
+        line.StartsWith("COMMENT ON EXTENSION ", StringComparison.Ordinal) || line.StartsWith("DROP EXTENSION IF EXISTS ", StringComparison.Ordinal);
 
     private static bool Dropped(string line, bool owners, bool privileges) =>
         (owners && line.StartsWith("ALTER ", StringComparison.Ordinal) && line.Contains(" OWNER TO ", StringComparison.Ordinal))

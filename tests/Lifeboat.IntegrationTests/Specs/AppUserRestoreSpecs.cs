@@ -85,8 +85,10 @@ public sealed class AppUserRestoreSpecs(ClusterFixture cluster)
         }
     }
 
-    [Fact]
-    public async Task Only_the_untrusted_extension_is_refused_and_with_it_in_the_template_the_owner_restores_keeping_ownership()
+    [Theory]
+    [InlineData("custom")]
+    [InlineData("plain")]
+    public async Task Only_the_untrusted_extension_is_refused_and_with_it_in_the_template_the_owner_restores_keeping_ownership(string format)
     {
         var (app, asApp) = await CreateAppRoleAsync("extapp");
         try
@@ -100,7 +102,7 @@ public sealed class AppUserRestoreSpecs(ClusterFixture cluster)
                 INSERT INTO notes (id) SELECT generate_series(1, 50);
                 ALTER TABLE notes OWNER TO {app};
                 """);
-            CliAssert.Succeeded(await ws.RunBackupAsync());
+            CliAssert.Succeeded(await ws.RunBackupAsync("--format", format));
             var restoreArgs = new List<string> { "restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--no-safety-backup" };
             var env = ws.Env;
             foreach (var (key, value) in asApp)
@@ -120,7 +122,7 @@ public sealed class AppUserRestoreSpecs(ClusterFixture cluster)
 
             var restored = await LifeboatCli.RunAsync([.. restoreArgs, "--template", template], env);
 
-            Assert.True(restored.ExitCode == 0, restored.ToString());
+            Assert.True(restored.ExitCode == 0, restored + string.Concat(Directory.GetFiles(ws.Folder.Path, "*.restore.log").Select(File.ReadAllText)));
             Assert.Equal(50L, await Server.CountRowsAsync(ws.Database, "public", "notes"));
             Assert.Equal("dblink,pgcrypto", await Server.ScalarAsync<string>(ws.Database,
                 "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension WHERE extname <> 'plpgsql'"));
