@@ -152,16 +152,17 @@ public static class RestorePermissions
             """, names.ToArray(), ct);
 
     /// <summary>
-    /// Of the roles named that exist (missing ones are --create-roles' business), those the user cannot SET ROLE to,
-    /// which ALTER … OWNER TO needs (PostgreSQL 16 made that a grant option of its own). pg_database_owner is left out:
-    /// in the staging database, which the user creates, the user is it.
+    /// Of the roles named, those the user cannot SET ROLE to, which ALTER … OWNER TO needs (PostgreSQL 16 made that a
+    /// grant option of its own); a role --create-roles is about to create counts too: its creator is not made a member.
+    /// pg_database_owner is left out: in the staging database, which the user creates, the user is it.
     /// </summary>
     private static async Task<IReadOnlyList<string>> CannotBecomeAsync(NpgsqlConnection connection, IEnumerable<string> roles, PgVersion server, CancellationToken ct)
     {
         var privilege = server.Major >= 16 ? "SET" : "MEMBER";
         var names = roles.Where(r => r != "pg_database_owner").ToArray();
         var found = await ReadSetAsync(connection, $"""
-            SELECT rolname FROM pg_roles WHERE rolname = ANY($1) AND NOT pg_has_role(current_user, oid, '{privilege}')
+            SELECT o FROM unnest($1::text[]) AS o
+            WHERE NOT coalesce((SELECT pg_has_role(current_user, r.oid, '{privilege}') FROM pg_roles r WHERE r.rolname = o), false)
             """, names, ct);
         return found.Order(StringComparer.Ordinal).ToList();
     }
