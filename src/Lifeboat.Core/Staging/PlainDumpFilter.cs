@@ -37,12 +37,15 @@ public static class PlainDumpFilter
     });
 
     /// <summary>
-    /// The roles of the top-level `ALTER … OWNER TO` statements of a plain dump (what the restoring user must be able
-    /// to become), read the way <see cref="Without"/> reads: COPY data and quoted bodies are not statements.
+    /// What a plain dump's top-level statements need, read the way <see cref="Without"/> reads (COPY data and quoted
+    /// bodies are not statements): the roles of its `ALTER … OWNER TO`, and the tables it loads rows into (COPY) but
+    /// does not create, which are extensions' configuration tables.
     /// </summary>
-    public static async Task<IReadOnlySet<string>> OwnersAsync(Stream plainSql, CancellationToken ct)
+    public static async Task<ArchiveNeeds> NeedsAsync(Stream plainSql, CancellationToken ct)
     {
         var owners = new HashSet<string>(StringComparer.Ordinal);
+        var created = new HashSet<string>(StringComparer.Ordinal);
+        var loaded = new List<string>();
         using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         var inCopy = false;
         var quotes = new SqlQuoteState();
@@ -51,16 +54,34 @@ public static class PlainDumpFilter
             if (inCopy)
                 inCopy = line != "\\.";
             else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
+            {
                 inCopy = true;
+                loaded.Add(line["COPY ".Length..].Split(' ')[0]);
+            }
             else if (quotes.AtTopLevel && Dropped(line, owners: true, privileges: false))
             {
                 if (ArchiveOwners.OwnerOf(line) is { } owner)
                     owners.Add(owner);
             }
             else
+            {
+                if (quotes.AtTopLevel && TableCreated(line) is { } table)
+                    created.Add(table);
                 quotes.Read(line);
+            }
         }
-        return owners;
+        return new ArchiveNeeds(owners, loaded.Where(t => !created.Contains(t)).Select(ArchiveOwners.FromLatin1).Distinct().ToList());
+    }
+
+    /// <summary>The qualified name in pg_dump's `CREATE [UNLOGGED] TABLE schema.name (`, as it writes it.</summary>
+    private static string? TableCreated(string line)
+    {
+        foreach (var prefix in (string[])["CREATE TABLE ", "CREATE UNLOGGED TABLE "])
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+                return line[prefix.Length..].Split(' ')[0];
+        }
+        return null;
     }
 
     private static bool ExtensionStatement(string line) =>

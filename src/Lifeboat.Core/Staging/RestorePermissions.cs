@@ -41,16 +41,22 @@ public static class RestorePermissions
 
         var untrusted = (await UntrustedAsync(maintenance, manifest.Extensions.Select(e => e.Name).Where(n => n != "plpgsql"), ct))
             .Where(e => !templateExtensions.Contains(e)).Order(StringComparer.Ordinal).ToList();
+        // The archive is read only for what it can refuse: its owners (not with --no-owner), and whether extensions it
+        // needs created keep rows in configuration tables (then no template helps: only a superuser may write those).
+        var needs = !target.NoOwner || untrusted.Count > 0 ? await ArchiveOwners.ReadAsync(store, manifest, ct) : null;
         if (untrusted.Count > 0)
         {
             problems.Add($"only a superuser may create the extension{Plural(untrusted)} {string.Join(", ", untrusted)} (not trusted)");
-            ways.Add($"have a superuser create {string.Join(", ", untrusted)} in a template database (CREATE DATABASE lifeboat_template TEMPLATE template0; " +
-                $"CREATE EXTENSION … in it) and restore with --template lifeboat_template (not for extensions with configuration tables, as PostGIS's spatial_ref_sys: those need a superuser)");
+            if (needs?.ConfigurationData is { Count: > 0 } configuration)
+                problems.Add($"the backup has rows for extension configuration tables ({string.Join(", ", configuration)}), which only a superuser may write");
+            else
+                ways.Add($"have a superuser create {string.Join(", ", untrusted)} in a template database (CREATE DATABASE lifeboat_template TEMPLATE template0; " +
+                    $"CREATE EXTENSION … in it) and restore with --template lifeboat_template");
         }
 
         if (!target.NoOwner)
         {
-            var owners = (await ArchiveOwners.ReadAsync(store, manifest, ct) ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal);
+            var owners = (needs?.Owners ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal);
             if (manifest.DatabaseProperties?.Owner is { } databaseOwner)
                 owners.Add(databaseOwner);
             var foreign = await CannotBecomeAsync(maintenance, owners, server, ct);
