@@ -73,7 +73,10 @@ public static class RestorePermissions
             var existing = others.Count > 0 ? await Preflight.ExistingRolesAsync(maintenance, ct) : [];
             var settable = others.Where(existing.Contains).ToList();
             if (settable.Count > 0)
+            {
                 problems.Add($"it may not set the per-database settings of {string.Join(", ", settable)} (ALTER ROLE … IN DATABASE needs CREATEROLE)");
+                ways.Add($"ALTER ROLE {Sql.Ident(user)} CREATEROLE");
+            }
         }
 
         if (problems.Count == 0)
