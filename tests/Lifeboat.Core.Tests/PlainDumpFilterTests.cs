@@ -62,6 +62,23 @@ public sealed class PlainDumpFilterTests
         "\\.",
     ];
 
+    [Fact]
+    public async Task From_a_template_the_drops_of_and_comments_on_extensions_are_left_out_and_nothing_else()
+    {
+        const string sql = """
+            DROP EXTENSION IF EXISTS dblink;
+            CREATE EXTENSION IF NOT EXISTS dblink WITH SCHEMA public;
+            COMMENT ON EXTENSION dblink IS 'connect to other PostgreSQL databases from within a database';
+            COMMENT ON TABLE public.notes IS 'COMMENT ON EXTENSION x';
+            ALTER TABLE public.notes OWNER TO app;
+            """;
+        var output = PlainDumpFilter.Without(new MemoryStream(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))), false, false, extensionsFromTemplate: true);
+        var bytes = new MemoryStream();
+        await output.CopyToAsync(bytes, CancellationToken.None);
+
+        Assert.Equal(Lines(sql).Where(l => !l.StartsWith("COMMENT ON EXTENSION", StringComparison.Ordinal) && !l.StartsWith("DROP EXTENSION", StringComparison.Ordinal)), Encoding.UTF8.GetString(bytes.ToArray()).TrimEnd('\n').Split('\n'));
+    }
+
     private static async Task<byte[]> FilterBytes(byte[] input, bool owners, bool privileges)
     {
         var source = PlainDumpFilter.Without(new MemoryStream(input), owners, privileges);

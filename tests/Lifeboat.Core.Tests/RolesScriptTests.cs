@@ -14,6 +14,17 @@ public sealed class RolesScriptTests
         BypassRls: false, ConnectionLimit: -1, ValidUntil: null, MemberOf: memberOf);
 
     [Fact]
+    public void The_roles_given_a_password_hash_are_read_back_from_the_script_whatever_their_names()
+    {
+        var roles = new[] { Role("app"), Role("read\"ers PASSWORD 'x'"), Role("with \"quote\""), Role("plain") };
+        var hashes = new Dictionary<string, string> { ["app"] = "SCRAM-SHA-256$4096:a$b:c", ["with \"quote\""] = "md5abc" };
+
+        var withPasswords = RolesScript.RolesWithPasswords(RolesScript.Build(roles, hashes));
+
+        Assert.Equal(["app", "with \"quote\""], withPasswords.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Missing_roles_are_created_and_existing_ones_are_left_alone()
     {
         var script = RolesScript.Build([Role("app"), Role("reporting")], NoHashes);

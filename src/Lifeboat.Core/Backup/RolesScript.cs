@@ -51,6 +51,32 @@ public static class RolesScript
         return sql.ToString();
     }
 
+    /// <summary>The roles a script of <see cref="Build"/> creates with a password hash (its CREATE ROLE lines that end in PASSWORD '…').</summary>
+    public static IReadOnlySet<string> RolesWithPasswords(string script)
+    {
+        const string create = "CREATE ROLE \"";
+        var roles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in script.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (!line.StartsWith(create, StringComparison.Ordinal))
+                continue;
+            var name = new StringBuilder();
+            var i = create.Length;
+            for (; i < line.Length; i++)
+            {
+                if (line[i] == '"' && (i + 1 >= line.Length || line[i + 1] != '"'))
+                    break;
+                if (line[i] == '"')
+                    i++; // a doubled quote is one quote of the name
+                name.Append(line[i]);
+            }
+            if (line.IndexOf(" PASSWORD '", i, StringComparison.Ordinal) >= 0)
+                roles.Add(name.ToString());
+        }
+        return roles;
+    }
+
     /// <summary>A role's name as a key without separators: the hex of its SHA-256.</summary>
     private static string Key(string role) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(role)))[..32];
 

@@ -25,7 +25,8 @@ public sealed class DumpArchiveToc
     public string? Encoding { get; init; }
 
     /// <param name="OffsetFlag">Whether pg_dump could write where the entry's data block starts (not when it wrote to a pipe).</param>
-    public sealed record Entry(int DumpId, string? Description, string? Schema, string? Tag, byte OffsetFlag);
+    /// <param name="Owner">The role pg_restore makes the object's owner (ALTER … OWNER TO); null or empty when it sets none.</param>
+    public sealed record Entry(int DumpId, string? Description, string? Schema, string? Tag, byte OffsetFlag, string? Owner = null);
 
     /// <param name="readByte">The next byte of the archive; throws <see cref="EndOfStreamException"/> at its end.</param>
     /// <param name="atOffsetField">Called with each entry's dump id just before its data offset field is read (where to patch it).</param>
@@ -69,14 +70,14 @@ public sealed class DumpArchiveToc
             var schema = Name(Str());
             Str(); // tablespace
             Str(); // table access method
-            Str(); // owner
+            var owner = Name(Str());
             Str(); // "false" (with oids)
             while (Str() is not null) { } // dependencies, ended by a null string
             atOffsetField?.Invoke(dumpId);
             var flag = readByte();
             for (var b = 0; b < offsetSize; b++)
                 readByte();
-            entries.Add(new Entry(dumpId, description, schema, tag, flag));
+            entries.Add(new Entry(dumpId, description, schema, tag, flag, owner));
             if (description == "ENCODING" && Name(definition) is { } set) // SET client_encoding = 'UTF8';
                 encoding = set.Split('\'') is [_, var name, ..] ? name : null;
         }

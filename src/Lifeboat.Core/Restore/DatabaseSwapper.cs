@@ -11,22 +11,24 @@ namespace Lifeboat.Core.Restore;
 /// </summary>
 public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeout, Action<string>? log)
 {
-    public async Task SwapAsync(string staging, string target, string old, bool targetExists, CancellationToken ct)
+    /// <summary>Swaps; returns how many sessions on the target it ended (they reconnect to the restored database).</summary>
+    public async Task<int> SwapAsync(string staging, string target, string old, bool targetExists, CancellationToken ct)
     {
         await WaitForSessionsToEndAsync(staging, ct); // the restore's and the verification's, closed a moment ago
         if (!targetExists)
         {
             await ExecAsync($"ALTER DATABASE {Sql.Ident(staging)} RENAME TO {Sql.Ident(target)}", ct);
             log?.Invoke($"renamed {staging} to {target}");
-            return;
+            return 0;
         }
 
         await ExecAsync($"ALTER DATABASE {Sql.Ident(target)} ALLOW_CONNECTIONS false", ct);
         log?.Invoke($"blocked new connections to {target}");
         try
         {
-            await RenameBothEndingSessionsAsync(staging, target, old, ct);
+            var ended = await RenameBothEndingSessionsAsync(staging, target, old, ct);
             log?.Invoke($"renamed {target} to {old} and {staging} to {target}, in one transaction");
+            return ended;
         }
         catch (Exception e)
         {
@@ -42,11 +44,12 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
     /// <summary>
     /// Ends the target's sessions and renames target → old and staging → target in one transaction (ALTER DATABASE
     /// RENAME may run in one, unlike CREATE/DROP DATABASE), so there is never a moment without a database of that
-    /// name, and a failure leaves the original in place. Retried until it works or the time is up.
+    /// name, and a failure leaves the original in place. Retried until it works or the time is up; returns the sessions ended.
     /// </summary>
-    private async Task RenameBothEndingSessionsAsync(string staging, string target, string old, CancellationToken ct)
+    private async Task<int> RenameBothEndingSessionsAsync(string staging, string target, string old, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var total = 0;
         while (true)
         {
             await using (var terminate = new NpgsqlCommand(
@@ -56,6 +59,7 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
                 var ended = (long)(await terminate.ExecuteScalarAsync(ct))!;
                 if (ended > 0)
                 {
+                    total += (int)ended;
                     log?.Invoke($"ended {ended} sessions on {target}");
                     await WaitForSessionsToEndAsync(target, ct);
                 }
@@ -66,7 +70,7 @@ public sealed class DatabaseSwapper(NpgsqlConnection maintenance, TimeSpan timeo
                 await ExecAsync($"ALTER DATABASE {Sql.Ident(target)} RENAME TO {Sql.Ident(old)}", ct);
                 await ExecAsync($"ALTER DATABASE {Sql.Ident(staging)} RENAME TO {Sql.Ident(target)}", ct);
                 await transaction.CommitAsync(ct);
-                return;
+                return total;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && DateTime.UtcNow < deadline)
             {

@@ -12,6 +12,8 @@ public sealed record RestoreRequest(ConnectionSettings Connection, string Backup
     public bool NoOwner { get; init; }
     public bool NoPrivileges { get; init; }
     public bool CreateRoles { get; init; }
+    /// <summary>The database the staging database is a copy of (--template): template0, or one a superuser gave the backup's untrusted extensions.</summary>
+    public string Template { get; init; } = Staging.RestorePermissions.DefaultTemplate;
     public int Jobs { get; init; } = Defaults.Jobs;
     public bool SafetyBackup { get; init; } = true;
     public bool KeepOld { get; init; }
@@ -45,8 +47,15 @@ public sealed record BackupChoice(string? File = null, bool Latest = false, Date
 }
 
 /// <summary>What a finished restore did.</summary>
+/// <param name="SafetyBackup">The path of the safety backup's archive, taken only when an existing database was replaced.</param>
+/// <param name="CreatedRoles">Roles --create-roles created; those in <paramref name="RolesWithPasswords"/> got their saved password hash.</param>
+/// <param name="EndedSessions">Sessions on the replaced database that the swap ended (0 when none, or nothing was replaced).</param>
 public sealed record RestoreResult(string Database, string BackupName, TimeSpan Duration, int Tables, long Rows, string? MigrationVersion,
-    string? KeptOldDatabase, string? SafetyBackup, IReadOnlyList<string> CreatedRoles, IReadOnlyList<string> Warnings, string? LogPath);
+    string? KeptOldDatabase, string? SafetyBackup, IReadOnlyList<string> CreatedRoles, IReadOnlyList<string> Warnings, string? LogPath)
+{
+    public IReadOnlyList<string> RolesWithPasswords { get; init; } = [];
+    public int EndedSessions { get; init; }
+}
 
 /// <summary>What the user is asked to confirm before an existing database is replaced.</summary>
 public sealed record RestoreSummary(string Target, bool TargetExists, long? TargetSizeBytes, string? TargetMigrationVersion,

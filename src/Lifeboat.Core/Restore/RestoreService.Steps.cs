@@ -21,6 +21,7 @@ public sealed partial class RestoreService
         {
             OnPhase = message => { run.Log?.Info(message); run.OnPhase(Step.Loading, message); },
             PendingCopy = copy,
+            FromTemplateExtensions = run.Request.Template != RestorePermissions.DefaultTemplate,
         };
         run.Warnings.AddRange(await loader.LoadAsync(run.Store, run.Manifest, staging.Name, options, run.Tools, run.Facts.Version.Major, ct));
 
@@ -108,19 +109,31 @@ public sealed partial class RestoreService
         };
     }
 
-    /// <summary>Runs the backup's .roles.sql through psql (from the store, on its stdin): only the missing roles are created.</summary>
-    private static async Task<IReadOnlyList<string>> CreateRolesAsync(Run run, IReadOnlyList<string> missing, CancellationToken ct)
+    /// <summary>
+    /// Runs the backup's .roles.sql through psql (read from the store, on its stdin): only the missing roles are created.
+    /// Returns them, and those of them whose saved password hash the script set (a backup made with --include-role-passwords).
+    /// </summary>
+    private static async Task<(IReadOnlyList<string> Created, IReadOnlyList<string> WithPasswords)> CreateRolesAsync(Run run, IReadOnlyList<string> missing,
+        CancellationToken ct)
     {
         var rolesFile = run.Manifest.Sidecar(FileKind.Roles)
             ?? throw new LifeboatException("unable to create roles: this backup has no .roles.sql", "create them by hand, or use --no-owner --no-privileges", ExitCodes.Failure);
         var psql = await run.Tools.FindAsync("psql", run.Facts.Version.Major, ct);
-        await using var script = await run.Store.OpenReadAsync(rolesFile.Name, ct);
+        string script;
+        await using (var file = await run.Store.OpenReadAsync(rolesFile.Name, ct))
+        using (var reader = new StreamReader(file, System.Text.Encoding.UTF8))
+            script = await reader.ReadToEndAsync(ct);
         var result = await ToolRunner.RunAsync(psql, ["--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], run.Settings, null, ct,
-            stdin: CliWrap.PipeSource.FromStream(script));
+            stdin: CliWrap.PipeSource.FromString(script, System.Text.Encoding.UTF8));
         run.Log?.ToolOutput("psql", result.StandardError);
         if (!result.Succeeded)
             throw result.ToException("creating roles needs CREATEROLE (or superuser); nothing else was changed");
-        run.Log?.Info($"created roles: {string.Join(", ", missing)}{(run.Manifest.RolePasswordsIncluded ? " (with their saved passwords)" : " (no password yet)")}");
-        return missing;
+        var hashed = RolesScript.RolesWithPasswords(script);
+        var withPasswords = missing.Where(hashed.Contains).ToList();
+        var without = missing.Where(r => !hashed.Contains(r)).ToList();
+        run.Log?.Info($"created roles: {string.Join(", ", missing)}" +
+            (withPasswords.Count > 0 ? $"; password restored: {string.Join(", ", withPasswords)}" : "") +
+            (without.Count > 0 ? $"; no password yet: {string.Join(", ", without)}" : ""));
+        return (missing, withPasswords);
     }
 }

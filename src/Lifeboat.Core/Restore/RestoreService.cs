@@ -29,12 +29,6 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         var manifest = entry.Manifest!;
         void OnPhase(Step step, string message) => progress?.Report(new StepStarted(step, message));
         OnPhase(Step.Checking, $"checking {entry.Stem}");
-        // The decompressed copy for pg_restore --jobs is made while the checksums and the server are checked (it only
-        // reads the backup), and while the schema is restored; it is removed when anything fails, and after the restore.
-        using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copyTask = new ArchiveLoader(request.Connection, null)
-            .PrepareAsync(store, manifest, Math.Max(1, request.Jobs), m => OnPhase(Step.Decompressing, m), copyCancel.Token);
-        await using var copy = new CopyOwner(copyTask, copyCancel);
         // The checksums are read while we log in (one login, kept as the maintenance connection); a damaged backup is
         // still the first thing reported, and before anyone is asked for a password.
         var intact = IntegrityCheck.EnsureIntactAsync(store, manifest, entry.Stem, ct);
@@ -61,11 +55,22 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         var missingRoles = await Preflight.MissingRolesAsync(maintenance, manifest, ct);
         if (missingRoles.Count > 0 && !request.CreateRoles && !(request.NoOwner && request.NoPrivileges))
             throw Preflight.MissingRolesError(missingRoles);
+        await RestorePermissions.EnsureAllowedAsync(maintenance, settings, store, manifest, new RestorePermissions.Target(target, request.Template, request.NoOwner),
+            facts.Version, ct);
         await Preflight.CheckServerDiskAsync(maintenance, settings, manifest, ct);
 
         var summary = await SummarizeAsync(maintenance, settings, target, entry, request.SafetyBackup, ct);
         if (summary.TargetExists && !await prompts.ConfirmAsync(summary, ct))
             throw new LifeboatException($"restore of '{target}' cancelled at the confirmation: nothing was changed", null, ExitCodes.Failure);
+
+        // Work starts only now, logged in, with every check passed and the replacement confirmed: a wrong port or
+        // password, a refusal or no terminal to confirm at leaves nothing behind. The decompressed copy for
+        // pg_restore --jobs is made while the roles, the staging database and the schema are created (it only reads
+        // the backup); it is removed when anything fails, and after the restore.
+        using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var copyTask = new ArchiveLoader(settings, null)
+            .PrepareAsync(store, manifest, Math.Max(1, request.Jobs), m => OnPhase(Step.Decompressing, m), copyCancel.Token);
+        await using var copy = new CopyOwner(copyTask, copyCancel);
 
         await using var log = OperationLog.TryAppend(store, entry.Stem + BackupNaming.RestoreLogExtension, settings.Password);
         log?.Info($"restore of {entry.Stem} into '{target}' on {settings.Host}:{settings.Port} as '{settings.User}' (server {facts.VersionText})");
@@ -73,10 +78,10 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         var stagingCreated = false;
         try
         {
-            var createdRoles = missingRoles.Count > 0 && request.CreateRoles ? await CreateRolesAsync(run, missingRoles, ct) : [];
+            var (createdRoles, withPasswords) = missingRoles.Count > 0 && request.CreateRoles ? await CreateRolesAsync(run, missingRoles, ct) : ([], []);
             run.Step = "creating the staging database";
             await using var staging = await StagingDatabase.CreateAsync(maintenance, target, StagingKind.Restore, manifest.DatabaseProperties, clock,
-                m => log?.Info(m), ct);
+                m => log?.Info(m), ct, request.Template);
             stagingCreated = true;
             var outcome = await RestoreIntoStagingAsync(run, staging, copy.GetAsync(), ct);
             string? safety = null;
@@ -86,7 +91,7 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
             run.Step = "the swap";
             OnPhase(Step.Swapping, "swapping in the restored database");
             var old = OldName(target);
-            await new DatabaseSwapper(maintenance, request.SwapTimeout, m => log?.Info(m)).SwapAsync(staging.Name, target, old, summary.TargetExists, ct);
+            var ended = await new DatabaseSwapper(maintenance, request.SwapTimeout, m => log?.Info(m)).SwapAsync(staging.Name, target, old, summary.TargetExists, ct);
             // Swapped: from here on nothing may fail the restore or be cancelled; problems are warnings.
             staging.Keep();
             stagingCreated = false;
@@ -94,7 +99,11 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
 
             log?.Info($"restored '{target}' in {Units.Duration(stopwatch.Elapsed)}: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}, verification passed");
             return new RestoreResult(target, entry.Stem, stopwatch.Elapsed, outcome.Tables, outcome.Rows, outcome.MigrationVersion, keptOld, safety,
-                createdRoles, run.Warnings, log?.Location);
+                createdRoles, run.Warnings, log?.Location)
+            {
+                RolesWithPasswords = withPasswords,
+                EndedSessions = ended,
+            };
         }
         catch (Exception e)
         {

@@ -124,8 +124,8 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
         // ON_ERROR_STOP: without it psql exits 0 after errors and a restore "succeeds" with nothing restored.
         var args = new List<string> { "--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", database, "-f", "-" };
         await using var sql = await source.OpenAsync(ct);
-        var input = options.NoOwner || options.NoPrivileges
-            ? PlainDumpFilter.Without(sql, options.NoOwner, options.NoPrivileges)
+        var input = options.NoOwner || options.NoPrivileges || options.FromTemplateExtensions
+            ? PlainDumpFilter.Without(sql, options.NoOwner, options.NoPrivileges, options.FromTemplateExtensions)
             : PipeSource.FromStream(sql);
         options.OnPhase?.Invoke("restoring with psql");
         var result = await ToolRunner.RunAsync(psql, args, settings, database, ct, stdin: input, extraEnvironment: extraEnv);
@@ -195,6 +195,12 @@ public sealed class ArchiveLoader(ConnectionSettings settings, OperationLog? log
 public sealed record LoadOptions(int Jobs, bool NoOwner, bool NoPrivileges)
 {
     public Action<string>? OnPhase { get; init; }
+
+    /// <summary>
+    /// The database was made from a template that may hold the backup's extensions, created by someone else: a plain
+    /// dump's COMMENT ON EXTENSION (owner only) is left out; pg_restore's failure of it is a warning already.
+    /// </summary>
+    public bool FromTemplateExtensions { get; init; }
 
     /// <summary>
     /// A copy being made by <see cref="ArchiveLoader.PrepareAsync"/> (its owner removes it); the schema is restored while

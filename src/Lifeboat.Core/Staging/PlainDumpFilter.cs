@@ -10,7 +10,12 @@ namespace Lifeboat.Core.Staging;
 /// </summary>
 public static class PlainDumpFilter
 {
-    public static PipeSource Without(Stream plainSql, bool owners, bool privileges) => PipeSource.Create(async (destination, ct) =>
+    /// <param name="extensionsFromTemplate">
+    /// Also drop DROP EXTENSION IF EXISTS (from pg_dump --clean) and COMMENT ON EXTENSION: only the extension's owner
+    /// may run them, and an extension the staging database got from its template (a superuser's) must stay, with the
+    /// comment it has already.
+    /// </param>
+    public static PipeSource Without(Stream plainSql, bool owners, bool privileges, bool extensionsFromTemplate = false) => PipeSource.Create(async (destination, ct) =>
     {
         // Latin-1 maps each byte to one char and back: the filter never changes a byte it keeps, whatever the encoding.
         using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
@@ -23,13 +28,64 @@ public static class PlainDumpFilter
                 inCopy = line != "\\.";
             else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
                 inCopy = true;
-            else if (quotes.AtTopLevel && Dropped(line, owners, privileges))
+            else if (quotes.AtTopLevel && (Dropped(line, owners, privileges) || (extensionsFromTemplate && ExtensionStatement(line))))
                 continue;
             else
                 quotes.Read(line);
             await writer.WriteLineAsync(line);
         }
     });
+
+    /// <summary>
+    /// What a plain dump's top-level statements need, read the way <see cref="Without"/> reads (COPY data and quoted
+    /// bodies are not statements): the roles of its `ALTER … OWNER TO`, and the tables it loads rows into (COPY) but
+    /// does not create, which are extensions' configuration tables.
+    /// </summary>
+    public static async Task<ArchiveNeeds> NeedsAsync(Stream plainSql, CancellationToken ct)
+    {
+        var owners = new HashSet<string>(StringComparer.Ordinal);
+        var created = new HashSet<string>(StringComparer.Ordinal);
+        var loaded = new List<string>();
+        using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var inCopy = false;
+        var quotes = new SqlQuoteState();
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (inCopy)
+                inCopy = line != "\\.";
+            else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
+            {
+                inCopy = true;
+                loaded.Add(line["COPY ".Length..].Split(' ')[0]);
+            }
+            else if (quotes.AtTopLevel && Dropped(line, owners: true, privileges: false))
+            {
+                if (ArchiveOwners.OwnerOf(line) is { } owner)
+                    owners.Add(owner);
+            }
+            else
+            {
+                if (quotes.AtTopLevel && TableCreated(line) is { } table)
+                    created.Add(table);
+                quotes.Read(line);
+            }
+        }
+        return new ArchiveNeeds(owners, loaded.Where(t => !created.Contains(t)).Select(ArchiveOwners.FromLatin1).Distinct().ToList());
+    }
+
+    /// <summary>The qualified name in pg_dump's `CREATE [UNLOGGED] TABLE schema.name (`, as it writes it.</summary>
+    private static string? TableCreated(string line)
+    {
+        foreach (var prefix in (string[])["CREATE TABLE ", "CREATE UNLOGGED TABLE "])
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+                return line[prefix.Length..].Split(' ')[0];
+        }
+        return null;
+    }
+
+    private static bool ExtensionStatement(string line) =>
+        line.StartsWith("COMMENT ON EXTENSION ", StringComparison.Ordinal) || line.StartsWith("DROP EXTENSION IF EXISTS ", StringComparison.Ordinal);
 
     private static bool Dropped(string line, bool owners, bool privileges) =>
         (owners && line.StartsWith("ALTER ", StringComparison.Ordinal) && line.Contains(" OWNER TO ", StringComparison.Ordinal))

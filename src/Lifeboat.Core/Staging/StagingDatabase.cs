@@ -7,7 +7,8 @@ namespace Lifeboat.Core.Staging;
 
 /// <summary>
 /// A scratch database a backup is loaded into and checked against its manifest, by a restore (which then swaps it in)
-/// and by a deep verification (which drops it). Created from template0 with the backup's encoding and locale; held
+/// and by a deep verification (which drops it). Created from template0 (or the template a restore was given, which
+/// may hold extensions only a superuser can create) with the backup's encoding and locale; held
 /// under a session advisory lock on the maintenance connection while its run lives, which is how a later run tells a
 /// dead run's leftover (dropped by <see cref="Leftovers"/>) from a live one. Dropped on dispose unless <see cref="Keep"/>.
 /// </summary>
@@ -30,7 +31,7 @@ public sealed class StagingDatabase : IAsyncDisposable
     /// run's scratch database. Call it after every check that can refuse the backup: nothing is created for a refusal.
     /// </summary>
     public static async Task<StagingDatabase> CreateAsync(NpgsqlConnection maintenance, string database, StagingKind kind,
-        DatabaseProperties? properties, TimeProvider clock, Action<string>? log, CancellationToken ct)
+        DatabaseProperties? properties, TimeProvider clock, Action<string>? log, CancellationToken ct, string template = RestorePermissions.DefaultTemplate)
     {
         var (_, dropped, failed) = await Leftovers.DropDeadAsync(maintenance, database, ct);
         foreach (var leftover in dropped)
@@ -43,7 +44,7 @@ public sealed class StagingDatabase : IAsyncDisposable
         var staging = new StagingDatabase(maintenance, name);
         try
         {
-            await maintenance.ExecuteAsync(CreateStatement(name.ToString(), properties), ct);
+            await maintenance.ExecuteAsync(CreateStatement(name.ToString(), properties, template), ct);
         }
         catch
         {
@@ -54,10 +55,10 @@ public sealed class StagingDatabase : IAsyncDisposable
         return staging;
     }
 
-    /// <summary>CREATE DATABASE from template0 with the backup's encoding, collation and character classes.</summary>
-    public static string CreateStatement(string name, DatabaseProperties? properties)
+    /// <summary>CREATE DATABASE from the template (template0 by default) with the backup's encoding, collation and character classes.</summary>
+    public static string CreateStatement(string name, DatabaseProperties? properties, string template = RestorePermissions.DefaultTemplate)
     {
-        var create = $"CREATE DATABASE {Sql.Ident(name)} TEMPLATE template0 ENCODING {Sql.Literal(properties?.Encoding ?? "UTF8")}";
+        var create = $"CREATE DATABASE {Sql.Ident(name)} TEMPLATE {Sql.Ident(template)} ENCODING {Sql.Literal(properties?.Encoding ?? "UTF8")}";
         if (properties?.Collate is not null && properties.Ctype is not null)
             create += $" LC_COLLATE {Sql.Literal(properties.Collate)} LC_CTYPE {Sql.Literal(properties.Ctype)}";
         return create;

@@ -22,6 +22,11 @@ public static class RestoreCommand
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not restore ownership: objects belong to the restoring user" };
         var noPrivileges = new Option<bool>("--no-privileges") { Description = "Do not restore privileges (GRANT/REVOKE)" };
         var createRoles = new Option<bool>("--create-roles") { Description = "Create roles the backup needs and the server lacks, from its .roles.sql" };
+        var template = new Option<string>("--template")
+        {
+            Description = "The database the staging database is created from (default template0): one where a superuser created the backup's untrusted extensions, for a restore by their owner",
+            DefaultValueFactory = _ => Lifeboat.Core.Staging.RestorePermissions.DefaultTemplate,
+        };
         var jobs = CommonOptions.Jobs("");
         var noSafety = new Option<bool>("--no-safety-backup") { Description = "Skip the backup of the current database taken before it is replaced" };
         var keepOld = new Option<bool>("--keep-old") { Description = "Keep the replaced database under a new name instead of dropping it" };
@@ -29,7 +34,7 @@ public static class RestoreCommand
 
         var command = new Command("restore", "Restore a backup into a staging database, verify it, then swap it in (the old database is never dropped first)");
         connection.AddTo(command);
-        foreach (var option in new Option[] { backupDir, file, latest, at, force, targetDb, maintenanceDb, noOwner, noPrivileges, createRoles, jobs, noSafety, keepOld, swapTimeout, pgBin, json })
+        foreach (var option in new Option[] { backupDir, file, latest, at, force, targetDb, maintenanceDb, noOwner, noPrivileges, createRoles, template, jobs, noSafety, keepOld, swapTimeout, pgBin, json })
             command.Options.Add(option);
 
         command.SetAction((parse, ct) => CommandRunner.Guard(services.Terminal, async () =>
@@ -44,6 +49,7 @@ public static class RestoreCommand
                 NoOwner = parse.GetValue(noOwner),
                 NoPrivileges = parse.GetValue(noPrivileges),
                 CreateRoles = parse.GetValue(createRoles),
+                Template = parse.GetValue(template)!,
                 Jobs = parse.GetValue(jobs),
                 SafetyBackup = !parse.GetValue(noSafety),
                 KeepOld = parse.GetValue(keepOld),

@@ -16,15 +16,24 @@ public static class RestoreReport
         grid.AddRow("migration", Markup.Escape(r.MigrationVersion ?? "none"));
         grid.AddRow("verification", "passed: tables, row counts and migration version equal the backup's manifest");
         if (r.SafetyBackup is not null)
-            grid.AddRow("safety backup", Markup.Escape(r.SafetyBackup));
+            grid.AddRow("safety backup", Markup.Escape($"{r.SafetyBackup} (the replaced database; restoring it undoes this restore)"));
+        if (r.EndedSessions > 0)
+            grid.AddRow("sessions ended", Markup.Escape($"{r.EndedSessions} on the replaced database (its clients reconnect to the restored one)"));
         if (r.KeptOldDatabase is not null)
             grid.AddRow("previous database", Markup.Escape($"kept as {r.KeptOldDatabase}"));
         if (r.CreatedRoles.Count > 0)
-            grid.AddRow("created roles", Markup.Escape($"{string.Join(", ", r.CreatedRoles)} (no password yet unless the backup had them: ALTER ROLE … PASSWORD)"));
+            grid.AddRow("created roles", Markup.Escape(CreatedRoles(r)));
         foreach (var warning in r.Warnings)
             grid.AddRow("warning", Markup.Escape(warning));
         if (r.LogPath is not null)
             grid.AddRow("log", Markup.Escape(r.LogPath));
         console.Write(grid);
+    }
+
+    /// <summary>Each created role with whether its saved password came back, e.g. "app (password restored), readers (no password yet)".</summary>
+    public static string CreatedRoles(RestoreResult r)
+    {
+        var roles = string.Join(", ", r.CreatedRoles.Select(role => $"{role} ({(r.RolesWithPasswords.Contains(role) ? "password restored" : "no password yet")})"));
+        return r.RolesWithPasswords.Count < r.CreatedRoles.Count ? roles + "; set the missing passwords with ALTER ROLE … PASSWORD" : roles;
     }
 }
