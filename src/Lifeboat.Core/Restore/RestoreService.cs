@@ -109,7 +109,7 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         {
             log?.Error(e is OperationCanceledException ? "cancelled" : (e as LifeboatException)?.OneLine ?? e.Message);
             log?.Info(stagingCreated ? $"the staging database was dropped; '{target}' was not changed" : $"'{target}' was not changed");
-            throw NameTheStep(e, run.Step, target);
+            throw NameTheLog(NameTheStep(e, run.Step, target), log?.Location);
         }
         finally
         {
@@ -117,6 +117,15 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
                 await log.FinishAsync();
         }
     }
+
+    /// <summary>A failure that points to the restore log names it by its path, so the user can open it.</summary>
+    private static Exception NameTheLog(Exception e, string? logLocation) =>
+        e is LifeboatException { Hint: { } hint } le && logLocation is not null && hint.Contains(RestoreLogPhrase, StringComparison.Ordinal)
+            ? new LifeboatException(le.Message, hint.Replace(RestoreLogPhrase, $"{RestoreLogPhrase} {logLocation}", StringComparison.Ordinal), le.ExitCode, le)
+            : e;
+
+    /// <summary>How a hint points to the restore log (see <see cref="NameTheLog"/>).</summary>
+    internal const string RestoreLogPhrase = "the restore log";
 
     /// <summary>The name the replaced database has between the swap and its drop (or for good, with --keep-old).</summary>
     private string OldName(string target)

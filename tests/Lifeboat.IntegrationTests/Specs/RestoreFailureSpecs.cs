@@ -119,7 +119,7 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
     public async Task A_pg_restore_that_fails_halfway_leaves_the_target_unchanged_and_no_staging_database()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_tool");
-        await ws.BackupAsync();
+        var backup = await ws.BackupAsync();
         await ws.AddMarkerAsync("current");
         var before = await ws.FingerprintAsync();
         // A pg_restore that creates the schema and loads the data, then dies before the indexes and constraints.
@@ -133,6 +133,10 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         var error = OneErrorLine(result);
         Assert.Contains("pg_restore failed", error);
         Assert.Contains("could not read from input file", error);
+        // The line names the log that has pg_restore's whole output by its path, and that file has it.
+        var logPath = Path.Combine(ws.BackupDir, backup.Stem + ".restore.log");
+        Assert.Contains(logPath, error);
+        Assert.Contains("could not read from input file", await File.ReadAllTextAsync(logPath));
         await AssertUnchangedAsync(ws, before);
     }
 
