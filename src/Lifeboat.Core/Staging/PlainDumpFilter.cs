@@ -20,18 +20,14 @@ public static class PlainDumpFilter
         // Latin-1 maps each byte to one char and back: the filter never changes a byte it keeps, whatever the encoding.
         using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         await using var writer = new StreamWriter(destination, Encoding.Latin1, bufferSize: 1 << 16) { NewLine = "\n" };
-        var inCopy = false;
-        var quotes = new SqlQuoteState();
+        var lines = new LineReader();
         while (await reader.ReadLineAsync(ct) is { } line)
         {
-            if (inCopy)
-                inCopy = line != "\\.";
-            else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
-                inCopy = true;
-            else if (quotes.AtTopLevel && (Dropped(line, owners, privileges) || (extensionsFromTemplate && ExtensionStatement(line))))
+            var kind = lines.Classify(line);
+            if (kind == LineKind.Statement && (Dropped(line, owners, privileges) || (extensionsFromTemplate && ExtensionStatement(line))))
                 continue;
-            else
-                quotes.Read(line);
+            if (kind is LineKind.Statement or LineKind.Quoted)
+                lines.Read(line);
             await writer.WriteLineAsync(line);
         }
     });
@@ -47,27 +43,22 @@ public static class PlainDumpFilter
         var created = new HashSet<string>(StringComparer.Ordinal);
         var loaded = new List<string>();
         using var reader = new StreamReader(plainSql, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
-        var inCopy = false;
-        var quotes = new SqlQuoteState();
+        var lines = new LineReader();
         while (await reader.ReadLineAsync(ct) is { } line)
         {
-            if (inCopy)
-                inCopy = line != "\\.";
-            else if (quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
-            {
-                inCopy = true;
+            var kind = lines.Classify(line);
+            if (kind == LineKind.CopyStart)
                 loaded.Add(line["COPY ".Length..].Split(' ')[0]);
-            }
-            else if (quotes.AtTopLevel && Dropped(line, owners: true, privileges: false))
+            else if (kind == LineKind.Statement && Dropped(line, owners: true, privileges: false))
             {
                 if (ArchiveOwners.OwnerOf(line) is { } owner)
                     owners.Add(owner);
             }
-            else
+            else if (kind is LineKind.Statement or LineKind.Quoted)
             {
-                if (quotes.AtTopLevel && TableCreated(line) is { } table)
+                if (kind == LineKind.Statement && TableCreated(line) is { } table)
                     created.Add(table);
-                quotes.Read(line);
+                lines.Read(line);
             }
         }
         return new ArchiveNeeds(owners, loaded.Where(t => !created.Contains(t)).Select(ArchiveOwners.FromLatin1).Distinct().ToList());
@@ -91,6 +82,36 @@ public static class PlainDumpFilter
         (owners && line.StartsWith("ALTER ", StringComparison.Ordinal) && line.Contains(" OWNER TO ", StringComparison.Ordinal))
         || (privileges && (line.StartsWith("GRANT ", StringComparison.Ordinal) || line.StartsWith("REVOKE ", StringComparison.Ordinal)
             || line.StartsWith("ALTER DEFAULT PRIVILEGES ", StringComparison.Ordinal)));
+
+    private enum LineKind { CopyData, CopyStart, Statement, Quoted }
+
+    /// <summary>
+    /// Tells what each line of a plain dump is: COPY data (to its "\."), the COPY that starts it, a line at the top
+    /// level of the SQL (where a statement starts), or a line inside a string or body still open. The caller passes
+    /// the SQL lines it keeps to <see cref="Read"/>, so the quoting state follows them.
+    /// </summary>
+    private sealed class LineReader
+    {
+        private readonly SqlQuoteState _quotes = new();
+        private bool _inCopy;
+
+        public LineKind Classify(string line)
+        {
+            if (_inCopy)
+            {
+                _inCopy = line != "\\.";
+                return LineKind.CopyData;
+            }
+            if (_quotes.AtTopLevel && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith("FROM stdin;", StringComparison.Ordinal))
+            {
+                _inCopy = true;
+                return LineKind.CopyStart;
+            }
+            return _quotes.AtTopLevel ? LineKind.Statement : LineKind.Quoted;
+        }
+
+        public void Read(string line) => _quotes.Read(line);
+    }
 
     /// <summary>Whether the SQL read so far has left a string, a quoted identifier or a dollar-quoted body open.</summary>
     private sealed class SqlQuoteState
