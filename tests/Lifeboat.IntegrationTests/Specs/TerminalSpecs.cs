@@ -25,7 +25,7 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
     // ---- Ctrl-C and a closed terminal at the prompts ----------------------------------------------------------------
 
     [Fact]
-    public async Task Ctrl_C_at_the_restore_confirmation_exits_130_at_once_removes_the_decompressed_copy_and_changes_nothing()
+    public async Task Ctrl_C_at_the_restore_confirmation_exits_130_at_once_and_changes_nothing_and_leaves_nothing()
     {
         Assert.True(TmuxTerminal.IsAvailable, "tmux is needed to drive the CLI in a real terminal");
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "term_cc_confirm");
@@ -36,7 +36,8 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         await using var terminal = await TmuxTerminal.StartLifeboatAsync(
             ["restore", "-d", ws.Database, "--backup-dir", ws.BackupDir, "--latest", "--jobs", "2"], ws.Env);
         await terminal.WaitForTextAsync(Question);
-        await WaitForCopyAsync(ws);
+        // Nothing is decompressed before the confirmation: a user who says no, or closes the terminal, waits for nothing.
+        Assert.Empty(ws.LeftoverCopies());
         await terminal.PressAsync("C-c");
         var exitCode = await terminal.WaitForExitAsync(Promptly);
 
@@ -50,7 +51,7 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Closing_the_terminal_at_the_restore_confirmation_removes_the_decompressed_copy_and_changes_nothing()
+    public async Task Closing_the_terminal_at_the_restore_confirmation_changes_nothing_and_leaves_nothing()
     {
         Assert.True(TmuxTerminal.IsAvailable, "tmux is needed to drive the CLI in a real terminal");
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "term_hup_close");
@@ -61,7 +62,8 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         await using var terminal = await TmuxTerminal.StartLifeboatAsync(
             ["restore", "-d", ws.Database, "--backup-dir", ws.BackupDir, "--latest", "--jobs", "2"], ws.Env);
         await terminal.WaitForTextAsync(Question);
-        await WaitForCopyAsync(ws);
+        // Nothing is decompressed before the confirmation: a user who says no, or closes the terminal, waits for nothing.
+        Assert.Empty(ws.LeftoverCopies());
         var pid = await terminal.LifeboatPidAsync();
         await terminal.CloseAsync();
         await TmuxTerminal.WaitForProcessExitAsync(pid, Promptly);
@@ -83,7 +85,8 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         await using var terminal = await TmuxTerminal.StartLifeboatAsync(
             ["restore", "-d", ws.Database, "--backup-dir", ws.BackupDir, "--latest", "--jobs", "2"], ws.Env);
         await terminal.WaitForTextAsync(Question);
-        await WaitForCopyAsync(ws);
+        // Nothing is decompressed before the confirmation: a user who says no, or closes the terminal, waits for nothing.
+        Assert.Empty(ws.LeftoverCopies());
         Assert.True(kill(await terminal.LifeboatPidAsync(), SIGHUP) == 0, $"kill(SIGHUP) failed: errno {Marshal.GetLastPInvokeError()}");
         var exitCode = await terminal.WaitForExitAsync(Promptly);
 
@@ -93,6 +96,40 @@ public sealed class TerminalSpecs(ClusterFixture cluster)
         Assert.Empty(ws.LeftoverCopies());
         Assert.Equal(before, await ws.FingerprintAsync());
         Assert.Empty(await ws.ScratchDatabasesAsync());
+    }
+
+    [Fact]
+    public async Task SIGHUP_while_the_restore_works_removes_the_decompressed_copy_and_the_staging_database_and_changes_nothing()
+    {
+        Assert.True(TmuxTerminal.IsAvailable, "tmux is needed to drive the CLI in a real terminal");
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "term_hup_work");
+        await ws.BackupAsync();
+        await ws.AddMarkerAsync("current");
+        var before = await ws.FingerprintAsync();
+        // Another session holds a table of the current database: the safety backup, the last step before the swap,
+        // waits for it, with the decompressed copy and the staging database made.
+        await using var holder = new Npgsql.NpgsqlConnection(Server.ConnectionString(ws.Database));
+        await holder.OpenAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE celestial_signs IN ACCESS EXCLUSIVE MODE", holder))
+            await hold.ExecuteNonQueryAsync();
+
+        await using var terminal = await TmuxTerminal.StartLifeboatAsync(
+            ["restore", "-d", ws.Database, "--backup-dir", ws.BackupDir, "--latest", "--force", "--jobs", "2"], ws.Env);
+        await terminal.WaitForTextAsync("safety backup", TimeSpan.FromMinutes(2));
+        await WaitForCopyAsync(ws);
+        Assert.NotEmpty(await ws.ScratchDatabasesAsync());
+        Assert.True(kill(await terminal.LifeboatPidAsync(), SIGHUP) == 0, $"kill(SIGHUP) failed: errno {Marshal.GetLastPInvokeError()}");
+        var exitCode = await terminal.WaitForExitAsync(Promptly);
+        await using (var release = new Npgsql.NpgsqlCommand("ROLLBACK", holder))
+            await release.ExecuteNonQueryAsync();
+
+        var screen = await terminal.ScreenAsync();
+        Assert.True(exitCode == 129, screen);
+        Assert.Contains("cancelled", screen);
+        Assert.Empty(ws.LeftoverCopies());
+        Assert.Empty(Directory.GetDirectories(ws.BackupDir, ".lifeboat-restore-*"));
+        Assert.Empty(await ws.ScratchDatabasesAsync());
+        Assert.Equal(before, await ws.FingerprintAsync());
     }
 
     [Fact]
