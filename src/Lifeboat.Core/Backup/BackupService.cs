@@ -214,12 +214,13 @@ public sealed partial class BackupService(IBackupStores stores, IPasswordPrompt?
             if (parsed?.Database != database)
                 continue;
             var partial = file.EndsWith(BackupNaming.PartialSuffix, StringComparison.Ordinal);
-            if (partial && parsed.Extension == BackupNaming.LogExtension + BackupNaming.PartialSuffix
-                && await OperationLog.KeepUnfinishedAsync(store, file,
-                    $"the run that wrote this log ({who}) died before it finished (killed, or the machine stopped): nothing of it was kept; " +
-                    $"found by the run of {clock.GetLocalNow():yyyy-MM-dd HH:mm:ss} (pid {Environment.ProcessId})") is { } location)
+            if (partial && parsed.Extension == BackupNaming.LogExtension + BackupNaming.PartialSuffix)
             {
-                kept.Add(location);
+                // A log is never deleted: renamed as the killed run's log, or (when that cannot be done) left as it is.
+                if (await OperationLog.KeepUnfinishedAsync(store, file,
+                        $"the run that wrote this log ({who}) died before it finished (killed, or the machine stopped): nothing of it was kept; " +
+                        $"found by the run of {clock.GetLocalNow():yyyy-MM-dd HH:mm:ss} (pid {Environment.ProcessId})") is { } location)
+                    kept.Add(location);
                 continue;
             }
             var orphan = !partial && ours.Contains(parsed.Stem) && !manifests.Contains(parsed.Stem) && BackupNaming.IsArchiveOrSidecar(parsed.Extension);

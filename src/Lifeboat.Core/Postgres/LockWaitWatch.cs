@@ -56,7 +56,7 @@ public sealed class LockWaitWatch : IAsyncDisposable
     private async Task WatchAsync(ConnectionSettings settings, int ownBackend, CancellationToken stop)
     {
         const string sql = """
-            SELECT w.pid, b.pid, b.usename, b.application_name, b.state, b.xact_start, b.query_start, now()
+            SELECT w.pid, blocker.pid, b.usename, b.application_name, b.state, b.xact_start, b.query_start, now()
             FROM pg_stat_activity w
             CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS blocker(pid)
             LEFT JOIN pg_stat_activity b ON b.pid = blocker.pid
@@ -102,10 +102,11 @@ public sealed class LockWaitWatch : IAsyncDisposable
                 await Task.Delay(PollInterval, stop);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or NpgsqlException or Errors.LifeboatException or TimeoutException
-            or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (Exception)
         {
-            // Stopped, or unable to watch: the timeouts given to PostgreSQL and pg_dump still bound the waits.
+            // Stopped, or unable to watch (whatever the reason: a session that ended between pg_blocking_pids and
+            // the join, a broken connection): the timeouts given to PostgreSQL and pg_dump still bound the waits,
+            // and a watch must never fail the backup it watches.
         }
 
         static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -118,7 +119,8 @@ public sealed class LockWaitWatch : IAsyncDisposable
             return;
         _disposed = true;
         await _stop.CancelAsync();
-        await _loop;
+        try { await _loop; }
+        catch (Exception) { /* WatchAsync catches everything; never let a watch fail the run */ }
         _stop.Dispose();
         _run.Dispose();
     }

@@ -35,6 +35,10 @@ public static class ToolRunner
             command = command.WithStandardInputPipe(stdin);
 
         var result = await command.ExecuteAsync(ct);
+        // A tool that died of the same signal that cancelled us (a closed terminal hangs up its whole process group)
+        // failed because of the cancellation: report that, so the run cleans up and says "cancelled".
+        if (result.ExitCode != 0)
+            ct.ThrowIfCancellationRequested();
         return new ToolResult(tool, result.ExitCode, Redact(stderr.ToString(), settings?.Password));
     }
 

@@ -63,7 +63,12 @@ public static class RestorePermissions
             if (foreign.Count > 0)
             {
                 problems.Add($"it cannot become the role{Plural(foreign)} {string.Join(", ", foreign)}, which own{(foreign.Count == 1 ? "s" : "")} objects of the backup");
-                ways.Add($"GRANT {string.Join(", ", foreign.Select(Sql.Ident))} TO {Sql.Ident(user)}, or restore with --no-owner");
+                // A role the server does not have yet (one --create-roles would make) cannot be granted beforehand.
+                var existing = await Preflight.ExistingRolesAsync(maintenance, ct);
+                var grantable = foreign.Where(existing.Contains).ToList();
+                ways.Add(grantable.Count > 0
+                    ? $"GRANT {string.Join(", ", grantable.Select(Sql.Ident))} TO {Sql.Ident(user)}{(grantable.Count < foreign.Count ? " (the others do not exist yet)" : "")}, or restore with --no-owner"
+                    : "restore with --no-owner (these roles do not exist yet, and a role --create-roles makes is not granted to the user who makes it)");
             }
         }
 
@@ -99,7 +104,7 @@ public static class RestorePermissions
         if (template == DefaultTemplate)
             return new HashSet<string>();
         await using (var cmd = new NpgsqlCommand("""
-            SELECT datistemplate OR pg_has_role(current_user, datdba, 'MEMBER'), pg_encoding_to_char(encoding), datcollate, datctype
+            SELECT datistemplate OR pg_has_role(current_user, datdba, 'MEMBER'), pg_encoding_to_char(encoding), datcollate, datctype, datallowconn
             FROM pg_database WHERE datname = $1
             """, maintenance))
         {
@@ -110,6 +115,9 @@ public static class RestorePermissions
                     "check --template (without it the staging database is made from template0); nothing was changed", ExitCodes.Usage);
             var p = manifest.DatabaseProperties;
             var (mayCopy, encoding, collate, ctype) = (reader.GetBoolean(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+            if (!reader.GetBoolean(4))
+                throw new LifeboatException($"unable to restore: the template '{template}' (--template) does not accept connections, so its extensions cannot be checked",
+                    $"have a superuser run ALTER DATABASE {Sql.Ident(template)} ALLOW_CONNECTIONS true, or choose another template; nothing was changed", ExitCodes.Failure);
             if (!mayCopy)
                 throw new LifeboatException($"unable to restore: '{settings.User}' may not copy the database '{template}' (--template): it is not a template and not theirs",
                     $"have a superuser run ALTER DATABASE {Sql.Ident(template)} IS_TEMPLATE true; nothing was changed", ExitCodes.Failure);

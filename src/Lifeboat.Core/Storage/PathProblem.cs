@@ -12,13 +12,14 @@ public static class PathProblem
     public static string? FromException(Exception e)
     {
         var quoted = System.Text.RegularExpressions.Regex.Match(e.Message, "'(?<path>[^']+)'");
-        return quoted.Success && e is IOException or UnauthorizedAccessException ? Describe(quoted.Groups["path"].Value, e) : null;
+        return quoted.Success && e is IOException or UnauthorizedAccessException ? Describe(quoted.Groups["path"].Value, e, folderExpected: false) : null;
     }
 
-    public static string Describe(string path, Exception e)
+    /// <param name="folderExpected">The path itself should be a folder (a --backup-dir): a file there is the problem.</param>
+    public static string Describe(string path, Exception e, bool folderExpected = true)
     {
         var full = Path.GetFullPath(path);
-        if (File.Exists(full))
+        if (folderExpected && File.Exists(full))
             return $"{full} is a file, not a folder";
         // The nearest part of the path that exists says what is in the way.
         for (var dir = Path.GetDirectoryName(full); dir is not null; dir = Path.GetDirectoryName(dir))

@@ -91,7 +91,8 @@ public static class CommonOptions
     {
         Description = "How long to wait for a lock another session holds (a migration left in its transaction) before stopping and naming it (seconds, or e.g. 2m)",
         DefaultValueFactory = _ => Defaults.LockTimeoutSeconds,
-        CustomParser = result => Seconds(result, "--lock-timeout", 1),
+        // PostgreSQL's lock_timeout is milliseconds in an int: about 24.8 days at most.
+        CustomParser = result => Seconds(result, "--lock-timeout", 1, int.MaxValue / 1000),
     };
 
     /// <summary>The retention policy from --retention-days and --keep-last.</summary>
@@ -161,14 +162,15 @@ public static class CommonOptions
     }
 
     /// <summary>A duration in whole seconds: a plain number is seconds; 30s, 2m, 1h are read as such.</summary>
-    private static int Seconds(ArgumentResult result, string name, int min)
+    private static int Seconds(ArgumentResult result, string name, int min, int max = int.MaxValue)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
         var span = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var plain) ? TimeSpan.FromSeconds(plain)
             : text.EndsWith("ago", StringComparison.OrdinalIgnoreCase) ? null : TimeExpression.TryParseSpan(text);
-        if (span is { } s && s.TotalSeconds >= min && s.TotalSeconds <= int.MaxValue)
+        if (span is { } s && s.TotalSeconds >= min && s.TotalSeconds <= max)
             return (int)Math.Ceiling(s.TotalSeconds);
-        result.AddError($"{name} takes a duration of at least {min} s: seconds (30) or with a unit (30s, 2m), not '{text}'");
+        var range = max == int.MaxValue ? $"at least {min} s" : $"from {min} s to {Units.Span(TimeSpan.FromSeconds(max))}";
+        result.AddError($"{name} takes a duration {range}: seconds (30) or with a unit (30s, 2m), not '{text}'");
         return min;
     }
 }

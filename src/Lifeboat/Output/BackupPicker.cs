@@ -37,13 +37,13 @@ public static class BackupPicker
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            terminal.Out.WriteLine(); // the list stays on the screen; the line saying so goes below it
+            Terminal.Quietly(() => terminal.Out.WriteLine()); // the list stays on the screen; the line saying so goes below it
             throw new PromptCancelledException("list of backups");
         }
         finally
         {
             // Spectre shows the cursor again only after a choice: not when Esc, q or Ctrl-C ends the list.
-            terminal.Out.Cursor.Show();
+            Terminal.Quietly(() => terminal.Out.Cursor.Show());
         }
     }
 

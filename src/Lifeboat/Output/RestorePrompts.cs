@@ -47,7 +47,7 @@ public sealed class RestorePrompts(Terminal terminal, bool force) : IRestoreProm
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            console.WriteLine();
+            Terminal.Quietly(() => console.WriteLine());
             throw new PromptCancelledException("confirmation");
         }
     }

@@ -45,7 +45,21 @@ public sealed class Terminal : IPasswordPrompt
         catch (IOException) { }
     }
 
-    public void Warning(string message) => Console.Error.WriteLine($"warning: {message}");
+    /// <summary>
+    /// Writes to the terminal on the way out of a cancelled prompt: a closed terminal (EIO) must not turn the
+    /// cancellation into another error.
+    /// </summary>
+    public static void Quietly(Action write)
+    {
+        try { write(); }
+        catch (IOException) { }
+    }
+
+    public void Warning(string message)
+    {
+        try { Console.Error.WriteLine($"warning: {message}"); }
+        catch (IOException) { } // a closed terminal: the warning is in the log too
+    }
 
     /// <summary>One plain line on stdout, as a monitoring system reads it.</summary>
     public void Line(string text) => Console.Out.WriteLine(text);
@@ -110,9 +124,22 @@ public sealed class Terminal : IPasswordPrompt
     /// </summary>
     public static async Task<ConsoleKeyInfo> ReadKeyAsync(CancellationToken ct)
     {
-        while (!Console.KeyAvailable)
-            await Task.Delay(KeyPollInterval, ct);
-        return Console.ReadKey(intercept: true);
+        try
+        {
+            while (true)
+            {
+                // A hung-up terminal says a key is there and then fails to read one: the token is asked every time.
+                ct.ThrowIfCancellationRequested();
+                if (Console.KeyAvailable)
+                    return Console.ReadKey(intercept: true);
+                await Task.Delay(KeyPollInterval, ct);
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            // The terminal is gone (closed, EIO): the same as a hang-up, whose signal may still be on its way.
+            throw new OperationCanceledException("the terminal was closed", e, ct);
+        }
     }
 
     private static readonly TimeSpan KeyPollInterval = TimeSpan.FromMilliseconds(20);

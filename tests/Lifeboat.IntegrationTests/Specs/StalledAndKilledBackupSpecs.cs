@@ -41,6 +41,29 @@ public sealed class StalledAndKilledBackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_dump_stalled_behind_a_prepared_transactions_lock_names_the_prepared_transaction()
+    {
+        // Arrange: a two-phase transaction, prepared and never committed, holds the table: no session has it
+        // (pg_blocking_pids says pid 0), so pg_stat_activity has no row for the holder.
+        await using var ws = await BackupWorkspace.WithSmallDatabaseAsync(Server, "stalled2pc");
+        var gid = "lifeboat-spec-" + ws.Database;
+        await ws.ExecuteAsync($"BEGIN; LOCK TABLE notes IN ACCESS EXCLUSIVE MODE; PREPARE TRANSACTION '{gid}'");
+        try
+        {
+            // Act
+            var result = await LifeboatCli.RunAsync(ws.BackupArgs("--lock-timeout", "2s"), ws.Env, timeout: TimeSpan.FromMinutes(1));
+
+            // Assert
+            CliAssert.OneLineError(result, 1, "waited 2.0 s for a lock", "prepared transaction", "pg_prepared_xacts");
+            Assert.Empty(ws.Folder.CompleteStems());
+        }
+        finally
+        {
+            await ws.ExecuteAsync($"ROLLBACK PREPARED '{gid}'");
+        }
+    }
+
+    [Fact]
     public async Task The_log_stamps_each_pg_dump_line_when_pg_dump_wrote_it()
     {
         // Arrange: pg_dump writes its first lines at once, then waits 3 s for the lock before it writes its error.
