@@ -24,7 +24,7 @@ public static class RestoreCommand
         var createRoles = new Option<bool>("--create-roles") { Description = "Create roles the backup needs and the server lacks, from its .roles.sql" };
         var template = new Option<string>("--template")
         {
-            Description = "The database the staging database is created from (default template0): one where a superuser created the backup's untrusted extensions, for a restore by their owner",
+            Description = "The database the staging database is created from: one where a superuser created the backup's untrusted extensions, for a restore by their owner",
             DefaultValueFactory = _ => Lifeboat.Core.Staging.RestorePermissions.DefaultTemplate,
         };
         var jobs = CommonOptions.Jobs("");
