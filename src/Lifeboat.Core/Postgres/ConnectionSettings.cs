@@ -60,7 +60,7 @@ public sealed record ConnectionSettings(string Host, int Port, string User, stri
             CommandTimeout = 0,
             IncludeErrorDetail = true,
             // Never wait forever behind another session's lock (a migration left in its transaction): fail clearly.
-            Options = "-c lock_timeout=30s",
+            Options = $"-c lock_timeout={Defaults.LockTimeoutSeconds}s",
         };
         if (Password is null && PassFile.Locate() is { } passfile)
             builder.Passfile = passfile;

@@ -34,7 +34,7 @@ public static class PostgresFailure
     public static LifeboatException Describe(PostgresException e, string verb, string thing, string? log = null) => e.SqlState switch
     {
         PostgresErrorCodes.LockNotAvailable => new LifeboatException(
-            $"unable to {verb} '{thing}': another session has held a lock for more than 30 s (a migration still in its transaction?)",
+            $"unable to {verb} '{thing}': another session has held a lock for more than {Defaults.LockTimeoutSeconds} s (a migration still in its transaction?)",
             "finish or cancel that session (pg_stat_activity shows it) and run again; nothing was changed", ExitCodes.Failure, e),
         PostgresErrorCodes.InsufficientPrivilege => new LifeboatException(
             $"unable to {verb} '{thing}': PostgreSQL refused a step: {e.MessageText} (SQLSTATE {e.SqlState})",

@@ -34,7 +34,7 @@ public static class CopyLocations
         try
         {
             return Directory.EnumerateDirectories(folder, OurPrefix + "*")
-                .Where(dir => int.TryParse(Path.GetFileName(dir)[OurPrefix.Length..], out var pid) && pid != Environment.ProcessId && !Leftovers.ProcessIsAlive(pid))
+                .Where(dir => int.TryParse(Path.GetFileName(dir)[OurPrefix.Length..], out var pid) && pid != Environment.ProcessId && !LocalProcess.IsAlive(pid))
                 .ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }

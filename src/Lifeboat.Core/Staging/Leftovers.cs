@@ -75,7 +75,7 @@ public static partial class Leftovers
     private static async Task<(bool Dead, string Why)> StateOfAsync(NpgsqlConnection maintenance, string name, StagingName parsed, CancellationToken ct)
     {
         var thisHost = parsed.IsFromThisHost;
-        var processGone = thisHost && (parsed.ProcessId == Environment.ProcessId || !ProcessIsAlive(parsed.ProcessId));
+        var processGone = thisHost && (parsed.ProcessId == Environment.ProcessId || !LocalProcess.IsAlive(parsed.ProcessId));
         // A killed run's session can take a moment to end on the server: give it that moment when we know the process is gone.
         var deadline = DateTime.UtcNow + (processGone ? TimeSpan.FromSeconds(3) : TimeSpan.Zero);
         while (await LockHeldAsync(maintenance, name, ct))
@@ -145,17 +145,6 @@ public static partial class Leftovers
         {
             // The session is gone, and its locks with it.
         }
-    }
-
-    internal static bool ProcessIsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException) { return false; }
-        catch (InvalidOperationException) { return false; }
     }
 
     [GeneratedRegex(@"^(?<db>.*)__lifeboat_old_\d{14}\z", RegexOptions.Singleline)]

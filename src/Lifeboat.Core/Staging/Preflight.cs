@@ -27,7 +27,7 @@ public static class Preflight
 
     public static async Task CheckExtensionsAsync(NpgsqlConnection connection, BackupManifest manifest, PgVersion server, CancellationToken ct)
     {
-        var available = await ReadSetAsync(connection, "SELECT name FROM pg_available_extensions", ct);
+        var available = await connection.ReadSetAsync("SELECT name FROM pg_available_extensions", ct);
         var missing = manifest.Extensions.Where(e => e.Name != "plpgsql" && !available.Contains(e.Name)).ToList();
         if (missing.Count == 0)
             return;
@@ -48,7 +48,7 @@ public static class Preflight
     }
 
     public static Task<HashSet<string>> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken ct) =>
-        ReadSetAsync(connection, "SELECT rolname FROM pg_roles", ct);
+        connection.ReadSetAsync("SELECT rolname FROM pg_roles", ct);
 
     public static LifeboatException MissingRolesError(IReadOnlyList<string> missing) => new(
         $"unable to restore: the backup needs roles this server lacks: {string.Join(", ", missing)}",
@@ -77,15 +77,5 @@ public static class Preflight
             throw new LifeboatException(
                 $"unable to restore: the database needs about {Units.Bytes(manifest.DatabaseSizeBytes)} but the server's disk ({dataDirectory}) has {Units.Bytes(free)} free",
                 "free space on the server's disk; nothing was changed", ExitCodes.DiskFull);
-    }
-
-    private static async Task<HashSet<string>> ReadSetAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            set.Add(reader.GetString(0));
-        return set;
     }
 }

@@ -29,6 +29,8 @@ public static class RestorePermissions
             return;
 
         var user = settings.User;
+        HashSet<string>? existingRoles = null;
+        async Task<HashSet<string>> ExistingRolesAsync() => existingRoles ??= await Preflight.ExistingRolesAsync(maintenance, ct);
         var problems = new List<string>();
         var ways = new List<string>();
         if (!createDb)
@@ -64,7 +66,7 @@ public static class RestorePermissions
             {
                 problems.Add($"it cannot become the role{Plural(foreign)} {string.Join(", ", foreign)}, which own{(foreign.Count == 1 ? "s" : "")} objects of the backup");
                 // A role the server does not have yet (one --create-roles would make) cannot be granted beforehand.
-                var existing = await Preflight.ExistingRolesAsync(maintenance, ct);
+                var existing = await ExistingRolesAsync();
                 var grantable = foreign.Where(existing.Contains).ToList();
                 ways.Add(grantable.Count > 0
                     ? $"GRANT {string.Join(", ", grantable.Select(Sql.Ident))} TO {Sql.Ident(user)}{(grantable.Count < foreign.Count ? " (the others do not exist yet)" : "")}, or restore with --no-owner"
@@ -75,7 +77,7 @@ public static class RestorePermissions
         if (!createRole && manifest.DatabaseProperties is { } p)
         {
             var others = p.RoleSettings.Select(r => r.Role).Where(r => r != user).ToList();
-            var existing = others.Count > 0 ? await Preflight.ExistingRolesAsync(maintenance, ct) : [];
+            var existing = others.Count > 0 ? await ExistingRolesAsync() : [];
             var settable = others.Where(existing.Contains).ToList();
             if (settable.Count > 0)
             {
@@ -130,13 +132,13 @@ public static class RestorePermissions
         }
         // Closed before CREATE DATABASE copies it: a template may not have sessions then.
         await using var connection = await PostgresConnector.OpenAsync(settings.WithDatabase(template), ct);
-        var extensions = await ReadSetAsync(connection, "SELECT extname FROM pg_extension", [], ct);
+        var extensions = await connection.ReadSetAsync("SELECT extname FROM pg_extension", ct);
         var needed = manifest.Extensions.Select(e => e.Name).Where(extensions.Contains).ToArray();
-        var unwritable = (await ReadSetAsync(connection, """
+        var unwritable = (await connection.ReadSetAsync("""
             SELECT format('%I.%I', n.nspname, c.relname) FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid)
             JOIN pg_class c ON c.oid = x.oid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE e.extname = ANY($1) AND NOT has_table_privilege(c.oid, 'INSERT')
-            """, needed, ct)).Order(StringComparer.Ordinal).ToList();
+            """, ct, needed)).Order(StringComparer.Ordinal).ToList();
         if (unwritable.Count > 0)
             throw new LifeboatException(
                 $"unable to restore as '{settings.User}' from the template '{template}': the backup has rows for the extensions' configuration tables {string.Join(", ", unwritable)}, " +
@@ -163,10 +165,10 @@ public static class RestorePermissions
 
     /// <summary>Of the extensions named, those whose default version (what CREATE EXTENSION installs) needs a superuser and is not trusted.</summary>
     private static Task<HashSet<string>> UntrustedAsync(NpgsqlConnection connection, IEnumerable<string> names, CancellationToken ct) =>
-        ReadSetAsync(connection, """
+        connection.ReadSetAsync("""
             SELECT v.name FROM pg_available_extension_versions v JOIN pg_available_extensions a ON a.name = v.name AND a.default_version = v.version
             WHERE v.name = ANY($1) AND v.superuser AND NOT v.trusted
-            """, names.ToArray(), ct);
+            """, ct, names.ToArray());
 
     /// <summary>
     /// Of the roles named, those the user cannot SET ROLE to, which ALTER … OWNER TO needs (PostgreSQL 16 made that a
@@ -177,23 +179,11 @@ public static class RestorePermissions
     {
         var privilege = server.Major >= 16 ? "SET" : "MEMBER";
         var names = roles.Where(r => r != "pg_database_owner").ToArray();
-        var found = await ReadSetAsync(connection, $"""
+        var found = await connection.ReadSetAsync($"""
             SELECT o FROM unnest($1::text[]) AS o
             WHERE NOT coalesce((SELECT pg_has_role(current_user, r.oid, '{privilege}') FROM pg_roles r WHERE r.rolname = o), false)
-            """, names, ct);
+            """, ct, names);
         return found.Order(StringComparer.Ordinal).ToList();
-    }
-
-    private static async Task<HashSet<string>> ReadSetAsync(NpgsqlConnection connection, string sql, string[] parameter, CancellationToken ct)
-    {
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        if (sql.Contains("$1", StringComparison.Ordinal))
-            cmd.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            set.Add(reader.GetString(0));
-        return set;
     }
 
     private static string Plural<T>(IReadOnlyCollection<T> items) => items.Count == 1 ? "" : "s";

@@ -35,7 +35,7 @@ internal sealed class FileLock : IRunLock
             stream.SetLength(0);
             stream.Write(Encoding.ASCII.GetBytes($"{PidPrefix}{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}\n"));
             stream.Flush(flushToDisk: true);
-            return new FileLock(stream, previous is { } pid && pid != Environment.ProcessId && !IsAlive(pid) ? pid : null);
+            return new FileLock(stream, previous is { } pid && pid != Environment.ProcessId && !LocalProcess.IsAlive(pid) ? pid : null);
         }
         catch (IOException e) when (!DiskFull.Is(e))
         {
@@ -54,19 +54,6 @@ internal sealed class FileLock : IRunLock
         var text = Encoding.ASCII.GetString(buffer, 0, read).Trim();
         return text.StartsWith(PidPrefix, StringComparison.Ordinal)
             && int.TryParse(text[PidPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Empties the file (the lock had an orderly end: no pid is left for the next run to report), then releases the lock.</summary>

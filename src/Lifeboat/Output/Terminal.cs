@@ -39,11 +39,7 @@ public sealed class Terminal : IPasswordPrompt
     /// One line on stderr: "error: …", "warning: …", "FAILED …". A terminal that was closed (SIGHUP) cannot show it:
     /// then the line is dropped rather than turned into a crash after the cleanup.
     /// </summary>
-    public void Error(string line)
-    {
-        try { Console.Error.WriteLine(line); }
-        catch (IOException) { }
-    }
+    public void Error(string line) => Quietly(() => Console.Error.WriteLine(line));
 
     /// <summary>
     /// Writes to the terminal on the way out of a cancelled prompt: a closed terminal (EIO) must not turn the
@@ -55,11 +51,8 @@ public sealed class Terminal : IPasswordPrompt
         catch (IOException) { }
     }
 
-    public void Warning(string message)
-    {
-        try { Console.Error.WriteLine($"warning: {message}"); }
-        catch (IOException) { } // a closed terminal: the warning is in the log too
-    }
+    /// <summary>"warning: …" on stderr (dropped on a closed terminal, like <see cref="Error"/>: the warning is in the log too).</summary>
+    public void Warning(string message) => Quietly(() => Console.Error.WriteLine($"warning: {message}"));
 
     /// <summary>One plain line on stdout, as a monitoring system reads it.</summary>
     public void Line(string text) => Console.Out.WriteLine(text);
