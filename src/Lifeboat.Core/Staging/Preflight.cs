@@ -16,14 +16,35 @@ public static class Preflight
         await CheckExtensionsAsync(connection, manifest, server, ct);
     }
 
+    /// <summary>
+    /// A backup from a newer pg_dump than the server is refused before anything is touched: its custom archive has a
+    /// version only that pg_restore (or a newer one) reads, and a newer pg_dump writes SQL an older server does not
+    /// understand (pg_dump 17 sets transaction_timeout, which 16 and older reject), so the load would fail half-way.
+    /// </summary>
     public static void CheckVersions(BackupManifest manifest, PgVersion server)
     {
         var dumpMajor = manifest.PgDumpMajor;
-        if (dumpMajor > server.Major)
-            throw new LifeboatException(
-                $"unable to restore a backup made by pg_dump {manifest.PgDumpVersion} into PostgreSQL {server}: its SQL may use features this server lacks",
-                $"restore into a PostgreSQL {dumpMajor} (or newer) server", ExitCodes.Tool);
+        if (dumpMajor <= server.Major)
+            return;
+        var reader = manifest.Format == BackupFormat.Plain
+            ? $"it needs psql {dumpMajor} or newer"
+            : $"its archive{(ArchiveVersionOf(dumpMajor) is { } version ? $" (version {version})" : "")} needs pg_restore {dumpMajor} or newer";
+        var sql = dumpMajor >= 17
+            ? "its SQL (SET transaction_timeout) is not understood by PostgreSQL 16 and older"
+            : "a newer pg_dump's SQL may not be understood by an older server";
+        throw new LifeboatException(
+            $"unable to restore a backup made by pg_dump {manifest.PgDumpVersion} into PostgreSQL {server}: {reader}, and {sql}",
+            $"restore it into a PostgreSQL {dumpMajor} (or newer) server; nothing was changed", ExitCodes.Tool);
     }
+
+    /// <summary>The custom-format archive version each pg_dump writes (pg_backup_archiver.h): 12–15 1.14, 16 1.15, 17 and 18 1.16.</summary>
+    public static string? ArchiveVersionOf(int pgDumpMajor) => pgDumpMajor switch
+    {
+        >= 12 and <= 15 => "1.14",
+        16 => "1.15",
+        17 or 18 => "1.16",
+        _ => null,
+    };
 
     public static async Task CheckExtensionsAsync(NpgsqlConnection connection, BackupManifest manifest, PgVersion server, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>The data offsets written into a piped custom archive: what pg_dump writes to a file, pg_restore --jobs reads.</summary>
 [Collection("postgres")]
+[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class ArchiveOffsetsSpecs(ClusterFixture cluster)
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>`lifeboat backup` on a real server: what lands in the folder, and that it restores with the real tools.</summary>
 [Collection("postgres")]
+[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class BackupSpecs(ClusterFixture cluster)
 {
     PostgresServer Server => cluster.Server;

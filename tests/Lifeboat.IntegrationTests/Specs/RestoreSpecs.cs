@@ -6,6 +6,7 @@ namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>The seed's four scenarios end to end, and what a successful restore leaves behind.</summary>
 [Collection("postgres")]
+[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class RestoreSpecs(ClusterFixture cluster)
 {
     const string FixtureMigration = "6cdf0b06a3e9";

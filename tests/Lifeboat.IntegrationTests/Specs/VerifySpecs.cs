@@ -7,6 +7,7 @@ namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>`lifeboat verify`: damage on disk is caught, a deep verify restores for real, and the verdict is written down.</summary>
 [Collection("postgres")]
+[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class VerifySpecs(ClusterFixture cluster)
 {
     const string FixtureMigration = "6cdf0b06a3e9";

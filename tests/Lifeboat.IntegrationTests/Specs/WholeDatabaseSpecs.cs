@@ -21,6 +21,7 @@ public sealed class BareClusterFixture : IAsyncLifetime
 
 /// <summary>Issue 12: roles, database properties and a bare server.</summary>
 [Collection("postgres")]
+[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixture bare) : IClassFixture<BareClusterFixture>
 {
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
@@ -368,12 +369,13 @@ public sealed class WholeDatabaseSpecs(ClusterFixture cluster, BareClusterFixtur
         var original = File.ReadAllText(manifestPath);
         var databases = await server.ScalarAsync<string>("postgres", "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database");
 
-        File.WriteAllText(manifestPath, original.Replace("\"pgDumpVersion\": \"15.", "\"pgDumpVersion\": \"99."));
+        File.WriteAllText(manifestPath, original.Replace($"\"pgDumpVersion\": \"{server.Major}.", "\"pgDumpVersion\": \"99."));
         var newer = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--target-db", ws.OtherDatabaseName("new")],
             ws.Env, timeout: Timeout);
         Assert.NotEqual(0, newer.ExitCode);
         Assert.Contains("pg_dump 99.", newer.StdErr);
-        Assert.Contains("PostgreSQL 15", newer.StdErr);
+        Assert.Contains($"into PostgreSQL {server.Major}.", newer.StdErr);
+        Assert.Contains("restore it into a PostgreSQL 99 (or newer) server", newer.StdErr);
 
         var manifest = BackupFolder.ReadManifest(manifestPath);
         File.WriteAllText(manifestPath, original.Replace("\"extensions\": [", "\"extensions\": [ { \"name\": \"stardust_index\", \"version\": \"1.0\", \"schema\": \"public\" },"));

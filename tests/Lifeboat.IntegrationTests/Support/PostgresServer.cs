@@ -40,6 +40,12 @@ public sealed class PostgresServer : IAsyncDisposable
     public string Password => TestPassword;
     public string DataDirectory => Path.Combine(_root, "data");
     public string BinDirectory => _binDir;
+
+    /// <summary>The server's major version: the number of its folder under /usr/lib/postgresql.</summary>
+    public int Major => int.Parse(Path.GetFileName(Path.GetDirectoryName(_binDir))!, CultureInfo.InvariantCulture);
+
+    /// <summary>The major a server started now would run: the newest installed (what <see cref="StartAsync"/> picks).</summary>
+    public static int NewestInstalledMajor() => int.Parse(Path.GetFileName(Path.GetDirectoryName(FindBinDirectory()))!, CultureInfo.InvariantCulture);
     string LogFile => Path.Combine(_root, "server.log");
 
     public static string FixturePath => Path.Combine(AppContext.BaseDirectory, "fixtures", "celestial_signs.sql");
