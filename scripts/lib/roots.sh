@@ -74,10 +74,15 @@ root_fail() {
     return 1
 }
 
-# Runs a command inside root $1 with a clean environment (PATH for apt and the tools).
+# Runs a command inside root $1 with a clean environment (PATH for apt and the tools), with /proc and /dev
+# mounted (postgresql-common's postinst needs /proc) in a mount and pid namespace that ends with it.
 root_chroot() {
     local dir=$1; shift
-    chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"
+    unshare --mount --pid --fork --propagation private /bin/sh -c '
+        dir=$1; shift
+        mount -t proc proc "$dir/proc" && mount --rbind /dev "$dir/dev" || exit 1
+        exec chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"
+    ' root-chroot "$dir" "$@"
 }
 
 root_build() {

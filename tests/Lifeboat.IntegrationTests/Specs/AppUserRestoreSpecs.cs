@@ -9,6 +9,7 @@ namespace Lifeboat.IntegrationTests.Specs;
 /// with celestial_app. What it may not do is found before any work; what it may do, it does.
 /// </summary>
 [Collection("postgres")]
+[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class AppUserRestoreSpecs(ClusterFixture cluster)
 {
     PostgresServer Server => cluster.Server;

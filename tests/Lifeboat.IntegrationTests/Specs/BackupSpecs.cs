@@ -10,7 +10,6 @@ namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>`lifeboat backup` on a real server: what lands in the folder, and that it restores with the real tools.</summary>
 [Collection("postgres")]
-[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class BackupSpecs(ClusterFixture cluster)
 {
     PostgresServer Server => cluster.Server;
@@ -22,6 +21,7 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     [InlineData("plain", "zstd", ".sql.zst")]
     [InlineData("plain", "gzip", ".sql.gz")]
     [InlineData("plain", "none", ".sql")]
+    [Trait("Majors", "all")]
     public async Task I_can_restore_a_backup_of_each_format_and_compression_with_the_real_PostgreSQL_tools(string format, string compress, string extension)
     {
         // Arrange
@@ -113,6 +113,7 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task The_manifest_counts_the_same_rows_as_the_database_for_every_table()
     {
         // Arrange
@@ -142,6 +143,7 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task Row_counts_read_from_the_archive_match_the_tables_even_for_values_that_look_like_line_ends_and_end_markers()
     {
         // Arrange: values with newlines, backslashes and COPY's end marker "\." inside; a table without columns (each of
@@ -219,6 +221,7 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_manifest_from_before_own_row_counts_still_verifies_a_partitioned_table_by_its_partitions_rows()
     {
         // Arrange: a backup whose manifest is made to look like one of an earlier Lifeboat, which counted a partitioned
@@ -256,6 +259,7 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task The_migration_history_file_holds_the_alembic_version()
     {
         // Arrange

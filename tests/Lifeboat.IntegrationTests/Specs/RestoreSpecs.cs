@@ -6,7 +6,6 @@ namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>The seed's four scenarios end to end, and what a successful restore leaves behind.</summary>
 [Collection("postgres")]
-[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class RestoreSpecs(ClusterFixture cluster)
 {
     const string FixtureMigration = "6cdf0b06a3e9";
@@ -62,6 +61,7 @@ public sealed class RestoreSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task After_the_database_is_lost_restoring_it_by_name_from_the_latest_backup_creates_it_again()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "rs_loss");
@@ -146,6 +146,7 @@ public sealed class RestoreSpecs(ClusterFixture cluster)
     // ---- what a successful restore leaves behind ---------------------------------------------------------------------
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_restore_succeeds_while_other_sessions_are_connected_in_transactions_and_a_client_keeps_reconnecting()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "rs_sessions");
@@ -243,6 +244,7 @@ public sealed class RestoreSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_restore_with_target_db_creates_another_database_and_leaves_the_source_untouched()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "rs_target");
@@ -286,6 +288,7 @@ public sealed class RestoreSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task Replacing_a_database_first_takes_a_safety_backup_labelled_pre_restore_that_restores_the_replaced_data()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "rs_safety");
@@ -318,6 +321,7 @@ public sealed class RestoreSpecs(ClusterFixture cluster)
     [Theory]
     [InlineData("custom")]
     [InlineData("plain")]
+    [Trait("Majors", "all")]
     public async Task PostGIS_geography_values_round_trip_exactly(string format)
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "rs_gis_" + format);

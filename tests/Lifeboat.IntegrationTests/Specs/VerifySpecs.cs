@@ -7,7 +7,6 @@ namespace Lifeboat.IntegrationTests.Specs;
 
 /// <summary>`lifeboat verify`: damage on disk is caught, a deep verify restores for real, and the verdict is written down.</summary>
 [Collection("postgres")]
-[Trait("Majors", "all")] // also run against PostgreSQL 13, 17 and 18 by scripts/test-majors
 public sealed class VerifySpecs(ClusterFixture cluster)
 {
     const string FixtureMigration = "6cdf0b06a3e9";
@@ -36,6 +35,7 @@ public sealed class VerifySpecs(ClusterFixture cluster)
     // ---- checksums and files ---------------------------------------------------------------------------------------
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_fresh_backup_passes_verify_and_the_verdict_is_written_into_its_manifest()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "vf_good");
@@ -76,6 +76,7 @@ public sealed class VerifySpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_truncated_archive_fails_verify_with_a_line_naming_the_truncation()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "vf_trunc");
@@ -124,6 +125,7 @@ public sealed class VerifySpecs(ClusterFixture cluster)
     [InlineData("none", ".sql")]
     [InlineData("gzip", ".sql.gz")]
     [InlineData("zstd", ".sql.zst")]
+    [Trait("Majors", "all")]
     public async Task A_plain_backup_passes_verify(string compression, string extension)
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "vf_plain");
@@ -167,6 +169,7 @@ public sealed class VerifySpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_plain_backup_passes_a_deep_verify()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "vf_plain_deep");
@@ -182,6 +185,7 @@ public sealed class VerifySpecs(ClusterFixture cluster)
     // ---- deep --------------------------------------------------------------------------------------------------------
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_deep_verify_of_a_good_backup_passes_and_leaves_no_scratch_database()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "vf_deep");
@@ -249,6 +253,7 @@ public sealed class VerifySpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    [Trait("Majors", "all")]
     public async Task A_deep_verify_fails_when_the_manifests_row_counts_differ_from_the_restored_data()
     {
         await using var ws = await RestoreWorkspace.CreateAsync(Server, "vf_rows");
