@@ -50,7 +50,7 @@ CREATE SEQUENCE public.counter START 42;
 CREATE MATERIALIZED VIEW public.many_rows_summary AS SELECT count(*) AS n FROM public.many_rows;
 
 -- Two large objects (fixed oids, so every vector has the same) of two owners: pg_dump 17 and later group
--- large objects by owner and privileges into BLOB METADATA entries with a BLOBS data block each (and at most
+-- large objects by owner and privileges into BLOB METADATA entries with a BLOBS data block each (at most
 -- 1000 to a group), so from 17 on this archive has two BLOBS blocks; up to 16, one BLOBS block holds both.
 CREATE ROLE lo_keeper;
 SELECT lo_from_bytea(424242, convert_to('a small large object', 'UTF8'));
