@@ -20,6 +20,12 @@ public static class FakeTool
     /// <summary>The real tool reads only this many bytes of the input; then its input ends, as if the pipe had been cut.</summary>
     public const string StdinBytes = "STDIN_BYTES";
 
+    /// <summary>
+    /// One byte of the real tool's output replaced on its way out, as <c>OFFSET=VALUE</c>: <c>6=17</c> makes pg_dump's
+    /// custom archive one of version 1.17 (after "PGDMP", the major and the minor byte).
+    /// </summary>
+    public const string StdoutByte = "STDOUT_BYTE";
+
     /// <summary>A line written to stderr after the real tool has run.</summary>
     public const string StderrLine = "STDERR_LINE";
 

@@ -14,14 +14,17 @@ if (args is ["--version" or "-V", ..])
         Console.WriteLine(version);
         return 0;
     }
-    return RealTool.Find(tool) is { } real ? RealTool.Run(real, args, stdinBytes: null) : NotFound;
+    return RealTool.Find(tool) is { } real ? RealTool.Run(real, args, stdinBytes: null, stdoutByte: null) : NotFound;
 }
 
 var arguments = (Setting(FakeTool.ArgumentsBefore)?.Split('\n', StringSplitOptions.RemoveEmptyEntries) ?? []).Concat(args);
 var stdinBytes = Setting(FakeTool.StdinBytes) is { } bytes ? long.Parse(bytes, CultureInfo.InvariantCulture) : (long?)null;
 if (RealTool.Find(tool) is not { } realTool)
     return NotFound;
-var exitCode = RealTool.Run(realTool, arguments, stdinBytes);
+var stdoutByte = Setting(FakeTool.StdoutByte)?.Split('=') is [var at, var value]
+    ? (long.Parse(at, CultureInfo.InvariantCulture), byte.Parse(value, CultureInfo.InvariantCulture))
+    : ((long, byte)?)null;
+var exitCode = RealTool.Run(realTool, arguments, stdinBytes, stdoutByte);
 
 if (Setting(FakeTool.StderrLine) is { } line)
     Console.Error.WriteLine(line);

@@ -21,16 +21,21 @@ static class RealTool
     /// Runs <paramref name="path"/> to its end and returns its exit code. With <paramref name="stdinBytes"/>, it gets only
     /// that many bytes of the input and then end of file; the rest stays unread until this process exits (like
     /// <c>head -c N | tool</c>), so the writer sees a broken pipe. Without, it reads the input itself.
+    /// With <paramref name="stdoutByte"/>, its output passes through here with that one byte replaced; without, it is ours.
     /// </summary>
-    public static int Run(string path, IEnumerable<string> arguments, long? stdinBytes)
+    public static int Run(string path, IEnumerable<string> arguments, long? stdinBytes, (long Offset, byte Value)? stdoutByte)
     {
-        var psi = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardInput = stdinBytes is not null };
+        var psi = new ProcessStartInfo(path)
+        {
+            UseShellExecute = false, RedirectStandardInput = stdinBytes is not null, RedirectStandardOutput = stdoutByte is not null,
+        };
         foreach (var argument in arguments)
             psi.ArgumentList.Add(argument);
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("LIFEBOAT_FAKE_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {path}");
+        var output = stdoutByte is { } replace ? Task.Run(() => CopyReplacing(process.StandardOutput.BaseStream, replace.Offset, replace.Value)) : Task.CompletedTask;
         if (stdinBytes is { } limit)
         {
             using var input = Console.OpenStandardInput();
@@ -51,8 +56,25 @@ static class RealTool
                 // The real tool stopped reading (it failed early): its exit code tells the story.
             }
         }
+        output.Wait();
         process.WaitForExit();
         return process.ExitCode;
+    }
+
+    /// <summary>Copies <paramref name="source"/> to our stdout, the byte at <paramref name="offset"/> replaced by <paramref name="value"/>.</summary>
+    static void CopyReplacing(Stream source, long offset, byte value)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        var buffer = new byte[81920];
+        long position = 0;
+        int read;
+        while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (offset >= position && offset < position + read)
+                buffer[offset - position] = value;
+            stdout.Write(buffer, 0, read);
+            position += read;
+        }
     }
 
     static string? NewestInstalledBin() =>

@@ -52,8 +52,11 @@ public sealed partial class BackupService
             await IgnoreFailure(migrationsTask);
         }
         var (tables, extensions, migration, properties, roles, passwords, counted) = inSnapshot;
-        var counts = counted ?? await RowsOfAsync(catalog, tables, dumped.Rows, ct);
-        run.Log.Info($"counted rows of {counts.Count} tables{(counted is null && dumped.Rows is not null ? " in the archive" : "")}: {counts.Sum(t => t.Rows)} rows");
+        var archived = dumped.Rows?.Tables;
+        if (dumped.Rows?.Unreadable is { } unreadable)
+            run.Log.Info($"row counts: {unreadable}; counted with SQL instead");
+        var counts = counted ?? await RowsOfAsync(catalog, tables, archived, ct);
+        run.Log.Info($"counted rows of {counts.Count} tables{(counted is null && archived is not null ? " in the archive" : "")}: {counts.Sum(t => t.Rows)} rows");
 
         var sidecars = new List<ManifestFile> { (await migrationsTask)! };
         await using var rolesFile = await run.Store.CreateAsync(stem + BackupNaming.RolesExtension, ct);
@@ -139,8 +142,8 @@ public sealed partial class BackupService
         }
     }
 
-    /// <summary>The rows of each table, as read from the archive while it streamed by; null when they were not (see <see cref="ArchiveRowCounter"/>).</summary>
-    private sealed record DumpedArchive(ManifestFile File, IReadOnlyDictionary<(string Schema, string Table), long>? Rows);
+    /// <summary>The rows of each table, as read from the archive while it streamed by (or why they could not be); null when not tried (see <see cref="ArchiveRowCounter"/>).</summary>
+    private sealed record DumpedArchive(ManifestFile File, ArchiveRows? Rows);
 
     /// <summary>The custom format without pg_dump's own compression passes through us, so its rows are counted on the way.</summary>
     private static bool CountsFromArchive(BackupRequest request) => request.Format == BackupFormat.Custom && request.Compression != Compression.Gzip;
@@ -167,7 +170,7 @@ public sealed partial class BackupService
         var result = await DumpIntoAsync(run, args, async (dump, token) =>
             written = await pipeline.WriteAsync(dump, run.Store, archive, countRows, bytes, token), ct);
         EnsureDumped(run, result);
-        run.Log.Info($"archive {archive.Name}: {written!.Bytes} bytes, sha256 {written.Sha256}{(written.Rows is null ? "" : "; rows counted as the dump streamed through")}");
+        run.Log.Info($"archive {archive.Name}: {written!.Bytes} bytes, sha256 {written.Sha256}{(written.Rows?.Tables is null ? "" : "; rows counted as the dump streamed through")}");
         return new DumpedArchive(new ManifestFile(archive.Name, written.Bytes, written.Sha256, FileKind.Archive), written.Rows);
     }
 

@@ -42,7 +42,7 @@ public sealed class ArchivePipeline
     /// <summary>
     /// Reads <paramref name="source"/> to its end into <paramref name="file"/> through every stage. With
     /// <paramref name="countRows"/>, the source is a custom-format archive and its rows are counted on the way
-    /// (null in the result when the archive was not one the counter reads).
+    /// (the result's rows say why not when the archive was not one the counter reads).
     /// </summary>
     public async Task<WrittenArchive> WriteAsync(Stream source, IBackupStore store, IPendingFile file, bool countRows,
         IProgress<long>? bytesWritten, CancellationToken ct)
@@ -58,7 +58,7 @@ public sealed class ArchivePipeline
             lastReport = written;
             bytesWritten?.Report(written);
         });
-        IReadOnlyDictionary<(string, string), long>? rows = null;
+        ArchiveRows? rows = null;
         var chain = new List<Stream>();
         try
         {
@@ -87,7 +87,7 @@ public sealed class ArchivePipeline
     {
         var path = await file.HandOverAsync();
         File.Delete(path); // zstd creates it afresh, and the hash follows that file from its first byte
-        IReadOnlyDictionary<(string, string), long>? rows = null;
+        ArchiveRows? rows = null;
         var zstdEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hash = FileHash.Sha256WhileWrittenAsync(path, zstdEnded.Task, stopHashing.Token);
@@ -184,5 +184,5 @@ public sealed class ArchivePipeline
     }
 }
 
-/// <summary>What reached the store: its size and SHA-256, and the rows of each table when they were counted on the way.</summary>
-public sealed record WrittenArchive(long Bytes, string Sha256, IReadOnlyDictionary<(string Schema, string Table), long>? Rows);
+/// <summary>What reached the store: its size and SHA-256, and when they were counted on the way, the rows of each table (or why not).</summary>
+public sealed record WrittenArchive(long Bytes, string Sha256, ArchiveRows? Rows);

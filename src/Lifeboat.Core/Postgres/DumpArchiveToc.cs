@@ -4,9 +4,14 @@ namespace Lifeboat.Core.Postgres;
 
 /// <summary>
 /// The header and table of contents of a pg_dump custom-format archive, read one byte at a time from whatever holds it
-/// (a file to patch, a stream passing through). Archive versions 1.14 (PostgreSQL 15) and 1.15 (16) only; anything else
-/// reads as null, and the callers fall back to what pg_restore and SQL do without it.
+/// (a file to patch, a stream passing through). Archive versions 1.14 (pg_dump 12 to 15), 1.15 (16) and 1.16 (17, 18)
+/// only, each proven on a real archive (tests/Lifeboat.Core.Tests/Fixtures/archives); anything else reads as null, with
+/// the reason, and the callers fall back to what pg_restore and SQL do without it: a layout we guessed at could read
+/// another table's name or a wrong offset.
 /// Format: src/bin/pg_dump/pg_backup_archiver.c (WriteHead, WriteToc, WriteInt, WriteStr) and pg_backup_custom.c.
+/// 1.15 writes the compression algorithm as a byte where 1.14 wrote the level as an int; 1.16 adds an int, the table's
+/// relkind, after the table access method (and writes large objects as several BLOB METADATA and BLOBS entries, which
+/// changes nothing here: a BLOBS entry still has one data block of type 3).
 /// </summary>
 public sealed class DumpArchiveToc
 {
@@ -21,6 +26,12 @@ public sealed class DumpArchiveToc
 
     public required IReadOnlyList<Entry> Entries { get; init; }
 
+    /// <summary>The archive version, as pg_dump prints it: "1.16".</summary>
+    public required string Version { get; init; }
+
+    /// <summary>The pg_dump that wrote the archive, as its --version says: "17.2 (Debian 17.2-1)".</summary>
+    public string? DumpedBy { get; init; }
+
     /// <summary>The encoding pg_dump wrote names and data in (its ENCODING entry: the database's, unless told otherwise).</summary>
     public string? Encoding { get; init; }
 
@@ -30,17 +41,29 @@ public sealed class DumpArchiveToc
 
     /// <param name="readByte">The next byte of the archive; throws <see cref="EndOfStreamException"/> at its end.</param>
     /// <param name="atOffsetField">Called with each entry's dump id just before its data offset field is read (where to patch it).</param>
-    public static DumpArchiveToc? Read(Func<byte> readByte, Action<int>? atOffsetField = null)
+    public static DumpArchiveToc? Read(Func<byte> readByte, Action<int>? atOffsetField = null) => Read(readByte, out _, atOffsetField);
+
+    /// <param name="unreadable">Why the archive read as null, in words for a log line ("archive version 1.17 is not one
+    /// Lifeboat reads"); null when it was read.</param>
+    public static DumpArchiveToc? Read(Func<byte> readByte, out string? unreadable, Action<int>? atOffsetField = null)
     {
         Span<byte> magic = stackalloc byte[5];
         for (var i = 0; i < magic.Length; i++)
             magic[i] = readByte();
         if (System.Text.Encoding.ASCII.GetString(magic) != "PGDMP")
+        {
+            unreadable = "the archive does not begin as a pg_dump custom-format archive";
             return null;
+        }
         int major = readByte(), minor = readByte();
         readByte(); // revision
         int intSize = readByte(), offsetSize = readByte(), format = readByte();
-        if (major != 1 || minor is < 14 or > 15 || format != 1 || intSize is < 1 or > 8 || offsetSize is < 1 or > 8)
+        var version = $"{major}.{minor}";
+        unreadable = major != 1 || minor is < 14 or > 16 ? $"archive version {version} is not one Lifeboat reads"
+            : format != 1 ? $"the archive is of pg_dump format {format}, not the custom format"
+            : intSize is < 1 or > 8 || offsetSize is < 1 or > 8 ? $"the archive's integers ({intSize} bytes) or offsets ({offsetSize} bytes) are of a size Lifeboat does not read"
+            : null;
+        if (unreadable is not null)
             return null;
         int Int() => ReadInt(readByte, intSize);
         byte[]? Str() => ReadStr(readByte, intSize);
@@ -50,7 +73,7 @@ public sealed class DumpArchiveToc
             Int(); // creation time
         Str(); // database
         Str(); // server version
-        Str(); // pg_dump version
+        var dumpedBy = Name(Str());
 
         var count = Int();
         var entries = new List<Entry>(count);
@@ -70,6 +93,8 @@ public sealed class DumpArchiveToc
             var schema = Name(Str());
             Str(); // tablespace
             Str(); // table access method
+            if (minor >= 16)
+                Int(); // relkind ('r', 'p', …; 0 for what is not a table)
             var owner = Name(Str());
             Str(); // "false" (with oids)
             while (Str() is not null) { } // dependencies, ended by a null string
@@ -81,7 +106,10 @@ public sealed class DumpArchiveToc
             if (description == "ENCODING" && Name(definition) is { } set) // SET client_encoding = 'UTF8';
                 encoding = set.Split('\'') is [_, var name, ..] ? name : null;
         }
-        return new DumpArchiveToc { IntSize = intSize, OffsetSize = offsetSize, Compressed = compressed, Entries = entries, Encoding = encoding };
+        return new DumpArchiveToc
+        {
+            IntSize = intSize, OffsetSize = offsetSize, Compressed = compressed, Entries = entries, Encoding = encoding, Version = version, DumpedBy = dumpedBy,
+        };
     }
 
     /// <summary>pg_dump's ReadInt: a sign byte, then intSize bytes, least significant first.</summary>

@@ -196,6 +196,42 @@ public sealed class BackupSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task An_archive_of_a_version_Lifeboat_does_not_read_still_gets_every_table_counted_and_the_log_says_it_was_counted_with_SQL()
+    {
+        // Arrange: a pg_dump whose archive says it is of version 1.17 (byte 6, after "PGDMP" and the major), as a later
+        // pg_dump's may; its entries could have a field this Lifeboat does not know, so it must not read them.
+        await using var ws = await BackupWorkspace.WithEmptyDatabaseAsync(Server, "future");
+        await ws.ExecuteAsync("""
+            CREATE TABLE notes (id int, body text);
+            INSERT INTO notes SELECT i, E'line\nbreak' FROM generate_series(1, 1234) i;
+            CREATE TABLE empty_table (id int);
+            """);
+        using var bin = FakePgBin.Create(Server);
+        bin.Add("pg_dump").WritesWithOneByteChanged(6, 17);
+
+        // Act
+        var backup = await LifeboatCli.RunAsync(ws.BackupArgs("--pg-bin", bin.Path), bin.AddTo(ws.Env));
+
+        // Assert
+        CliAssert.Succeeded(backup);
+        var stem = Assert.Single(ws.Folder.CompleteStems());
+        Assert.Equal(17, ByteOfTheArchive(ws.Folder.File(stem + ".dump.zst"), 6)); // the backup holds what pg_dump wrote
+        var log = File.ReadAllLines(ws.Folder.File(stem + ".log"));
+        Assert.Single(log, l => l.EndsWith("row counts: archive version 1.17 is not one Lifeboat reads; counted with SQL instead", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.Contains("in the archive", StringComparison.Ordinal));
+        var rows = ws.Folder.SingleManifest()["tables"]!.AsArray().ToDictionary(t => (string)t!["name"]!, t => (long)t!["rows"]!);
+        Assert.Equal(new Dictionary<string, long> { ["notes"] = 1234, ["empty_table"] = 0 }, rows);
+    }
+
+    static int ByteOfTheArchive(string zstdFile, int offset)
+    {
+        using var archive = new ZstdSharp.DecompressionStream(File.OpenRead(zstdFile));
+        var head = new byte[offset + 1];
+        archive.ReadExactly(head);
+        return head[offset];
+    }
+
+    [Fact]
     public async Task In_a_LATIN1_database_tables_with_accented_names_get_their_own_counts()
     {
         // Arrange: pg_dump writes names in the database's encoding; "café" and "cafè" must not be confused or misread.

@@ -76,6 +76,10 @@ public sealed class FakePgBin : IDisposable
         /// <summary>The real tool gets only the first <paramref name="bytes"/> of its input, then end of file.</summary>
         public Fake GetsOnlyTheFirstBytesOfItsInput(long bytes) => Set(FakeTool.StdinBytes, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+        /// <summary>The real tool's output with the byte at <paramref name="offset"/> replaced by <paramref name="value"/>.</summary>
+        public Fake WritesWithOneByteChanged(long offset, byte value) =>
+            Set(FakeTool.StdoutByte, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{offset}={value}"));
+
         /// <summary>Once the real tool has run, writes <paramref name="stderrLine"/> and exits with <paramref name="exitCode"/>.</summary>
         public Fake ThenFails(int exitCode, string stderrLine)
         {
