@@ -122,12 +122,20 @@ public sealed class DumpArchiveToc
         return (int)(negative ? -value : value);
     }
 
+    /// <summary>
+    /// The longest TOC string believed: far above any real definition, low enough that a damaged length does not
+    /// allocate gigabytes before the stream proves it wrong.
+    /// </summary>
+    private const int MaxStringBytes = 64 << 20;
+
     /// <summary>pg_dump's ReadStr: a length, then that many bytes; null for length -1.</summary>
     private static byte[]? ReadStr(Func<byte> readByte, int intSize)
     {
         var length = ReadInt(readByte, intSize);
         if (length < 0)
             return null;
+        if (length > MaxStringBytes)
+            throw new InvalidDataException($"a table of contents string of {length} bytes");
         var bytes = new byte[length];
         for (var i = 0; i < length; i++)
             bytes[i] = readByte();

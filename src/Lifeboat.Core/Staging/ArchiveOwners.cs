@@ -26,7 +26,15 @@ public static class ArchiveOwners
     private static ArchiveNeeds? FromToc(Stream stream)
     {
         using var buffered = new BufferedStream(stream, 1 << 16);
-        var toc = DumpArchiveToc.Read(() => buffered.ReadByte() is var b and >= 0 ? (byte)b : throw new EndOfStreamException());
+        DumpArchiveToc? toc;
+        try
+        {
+            toc = DumpArchiveToc.Read(() => buffered.ReadByte() is var b and >= 0 ? (byte)b : throw new EndOfStreamException());
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+        {
+            return null; // a table of contents cut short or damaged: pg_restore will say what is wrong with it
+        }
         if (toc is null)
             return null;
         var tables = toc.Entries.Where(e => e.Description == "TABLE").Select(e => (e.Schema, e.Tag)).ToHashSet();
