@@ -49,7 +49,8 @@ public sealed partial class RestoreService
     /// <summary>
     /// Optimizer statistics for the staging database, which pg_restore does not bring (pg_statistic is not dumped).
     /// Before the database's properties are applied: the restoring user still owns the database then, and a database's
-    /// owner may analyze every table in it, whoever owns the table.
+    /// owner may analyze every table in it, whoever owns the table. (A default_statistics_target set on the database is
+    /// not in effect yet; the per-column targets, which the dump carries, are.)
     /// </summary>
     private static async Task<AnalyzeOutcome?> AnalyzeAsync(Run run, StagingDatabase staging, int jobs, CancellationToken ct)
     {
