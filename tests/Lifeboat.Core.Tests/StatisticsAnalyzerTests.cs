@@ -21,6 +21,12 @@ public sealed class StatisticsAnalyzerTests
     public void Fewer_than_one_job_is_one(int jobs) =>
         Assert.Equal("1", StatisticsAnalyzer.Arguments("shop", jobs)[3]);
 
+    [Theory]
+    [InlineData(1, "1 job")]
+    [InlineData(2, "2 jobs")]
+    [InlineData(16, "16 jobs")]
+    public void Jobs_are_counted_in_words(int jobs, string words) => Assert.Equal(words, StatisticsAnalyzer.Jobs(jobs));
+
     [Fact]
     public void The_connection_is_never_on_the_command_line()
     {

@@ -60,7 +60,7 @@ public sealed partial class RestoreService
             return null;
         }
         run.Step = "analyzing the staging database";
-        run.OnPhase(Step.Analyzing, $"analyzing the restored database (vacuumdb --analyze-only, {jobs} jobs)");
+        run.OnPhase(Step.Analyzing, $"analyzing the restored database (vacuumdb --analyze-only, {StatisticsAnalyzer.Jobs(jobs)})");
         var target = run.Request.Target;
         var took = await new StatisticsAnalyzer(run.Settings, run.Log).AnalyzeAsync(vacuumdb, staging.Name, jobs,
             $"'{target}' was not changed and the staging database was dropped; {RestoreLogPhrase} has vacuumdb's output; or restore with --no-analyze (then run ANALYZE yourself)",

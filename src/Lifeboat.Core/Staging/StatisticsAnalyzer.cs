@@ -37,6 +37,9 @@ public sealed class StatisticsAnalyzer(ConnectionSettings settings, OperationLog
         }
     }
 
+    /// <summary>"1 job", "2 jobs": as the progress, the log and the summary say it.</summary>
+    public static string Jobs(int jobs) => jobs == 1 ? "1 job" : $"{jobs.ToString(CultureInfo.InvariantCulture)} jobs";
+
     /// <summary>vacuumdb's arguments: the connection travels in the environment, never on the command line.</summary>
     public static IReadOnlyList<string> Arguments(string database, int jobs) =>
         ["--no-password", "--analyze-only", "--jobs", Math.Max(1, jobs).ToString(CultureInfo.InvariantCulture), "--dbname", database];
@@ -56,8 +59,7 @@ public sealed class StatisticsAnalyzer(ConnectionSettings settings, OperationLog
         if (!result.Succeeded)
             throw result.ToException(hint);
         // bench/run reads the time from this line: "analyzed <database> in 1.234 s with 2 jobs".
-        var n = Math.Max(1, jobs);
-        log?.Info($"analyzed {database} in {stopwatch.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s with {n} {(n == 1 ? "job" : "jobs")}");
+        log?.Info($"analyzed {database} in {stopwatch.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s with {Jobs(Math.Max(1, jobs))}");
         return stopwatch.Elapsed;
     }
 }

@@ -36,7 +36,7 @@ public static class RestoreCommand
         var keepOld = new Option<bool>("--keep-old") { Description = "Keep the replaced database under a new name instead of dropping it" };
         var swapTimeout = CommonOptions.SwapTimeout();
 
-        var command = new Command("restore", "Restore a backup into a staging database, verify it, then swap it in (the old database is never dropped first)");
+        var command = new Command("restore", "Restore a backup into a staging database, verify and analyze it, then swap it in (the old database is never dropped first)");
         connection.AddTo(command);
         foreach (var option in new Option[] { backupDir, file, latest, at, force, targetDb, maintenanceDb, noOwner, noPrivileges, createRoles, template, jobs, noSafety, noAnalyze, keepOld, swapTimeout, pgBin, json })
             command.Options.Add(option);

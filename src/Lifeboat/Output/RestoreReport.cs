@@ -34,7 +34,7 @@ public static class RestoreReport
     /// <summary>What the summary says of the analyze, e.g. "analyzed in 0.8 s (vacuumdb --analyze-only, 2 jobs)".</summary>
     public static string Statistics(AnalyzeOutcome? analyzed) => analyzed is null
         ? "not analyzed (--no-analyze): run ANALYZE or wait for autovacuum"
-        : $"analyzed in {Units.Duration(analyzed.Duration)} (vacuumdb --analyze-only, {analyzed.Jobs} {(analyzed.Jobs == 1 ? "job" : "jobs")})";
+        : $"analyzed in {Units.Duration(analyzed.Duration)} (vacuumdb --analyze-only, {Lifeboat.Core.Staging.StatisticsAnalyzer.Jobs(analyzed.Jobs)})";
 
     /// <summary>Each created role with whether its saved password came back, e.g. "app (password restored), readers (no password yet)".</summary>
     public static string CreatedRoles(RestoreResult r)
