@@ -26,6 +26,9 @@ public static class FakeTool
     /// </summary>
     public const string StdoutByte = "STDOUT_BYTE";
 
+    /// <summary>Seconds to wait before the real tool runs (so that a spec can interrupt a run while the tool is at work).</summary>
+    public const string DelaySeconds = "DELAY_SECONDS";
+
     /// <summary>A line written to stderr after the real tool has run.</summary>
     public const string StderrLine = "STDERR_LINE";
 

@@ -21,6 +21,8 @@ var arguments = (Setting(FakeTool.ArgumentsBefore)?.Split('\n', StringSplitOptio
 var stdinBytes = Setting(FakeTool.StdinBytes) is { } bytes ? long.Parse(bytes, CultureInfo.InvariantCulture) : (long?)null;
 if (RealTool.Find(tool) is not { } realTool)
     return NotFound;
+if (Setting(FakeTool.DelaySeconds) is { } delay)
+    Thread.Sleep(TimeSpan.FromSeconds(double.Parse(delay, CultureInfo.InvariantCulture)));
 var stdoutByte = Setting(FakeTool.StdoutByte)?.Split('=') is [var at, var value]
     ? (long.Parse(at, CultureInfo.InvariantCulture), byte.Parse(value, CultureInfo.InvariantCulture))
     : ((long, byte)?)null;

@@ -28,6 +28,8 @@ public enum Step
     Loading,
     /// <summary>Comparing a loaded database with its manifest.</summary>
     Verifying,
+    /// <summary>Gathering optimizer statistics for a restored database (vacuumdb --analyze-only).</summary>
+    Analyzing,
     /// <summary>Backing up the database a restore is about to replace.</summary>
     SafetyBackup,
     /// <summary>Putting the restored database in place of the target.</summary>

@@ -16,6 +16,8 @@ public sealed record RestoreRequest(ConnectionSettings Connection, string Backup
     public string Template { get; init; } = Staging.RestorePermissions.DefaultTemplate;
     public int Jobs { get; init; } = Defaults.Jobs;
     public bool SafetyBackup { get; init; } = true;
+    /// <summary>Whether the staging database is analyzed before the swap (not with --no-analyze).</summary>
+    public bool Analyze { get; init; } = true;
     public bool KeepOld { get; init; }
     public string? PgBin { get; init; }
     /// <summary>How long the swap may take before it rolls back (blocking connections, ending sessions, renaming).</summary>
@@ -55,7 +57,12 @@ public sealed record RestoreResult(string Database, string BackupName, TimeSpan 
 {
     public IReadOnlyList<string> RolesWithPasswords { get; init; } = [];
     public int EndedSessions { get; init; }
+    /// <summary>The analyze of the restored database before the swap; null when it was skipped (--no-analyze).</summary>
+    public AnalyzeOutcome? Analyzed { get; init; }
 }
+
+/// <summary>How long vacuumdb --analyze-only took over how many jobs.</summary>
+public sealed record AnalyzeOutcome(TimeSpan Duration, int Jobs);
 
 /// <summary>What the user is asked to confirm before an existing database is replaced.</summary>
 public sealed record RestoreSummary(string Target, bool TargetExists, long? TargetSizeBytes, string? TargetMigrationVersion,

@@ -12,7 +12,8 @@ namespace Lifeboat.Core.Restore;
 
 public sealed partial class RestoreService
 {
-    private static async Task<VerificationOutcome> RestoreIntoStagingAsync(Run run, StagingDatabase staging, Task<DecompressedCopy?> copy, CancellationToken ct)
+    /// <summary>Loads, verifies and analyzes the staging database and gives it the database's properties; the analyze is null with --no-analyze.</summary>
+    private static async Task<(VerificationOutcome, AnalyzeOutcome?)> RestoreIntoStagingAsync(Run run, StagingDatabase staging, Task<DecompressedCopy?> copy, CancellationToken ct)
     {
         run.Step = "loading the backup into the staging database";
         run.OnPhase(Step.Loading, $"restoring into {staging.Name}");
@@ -33,6 +34,8 @@ public sealed partial class RestoreService
                 "the target was not changed; verify the backup (`lifeboat verify --deep`) or choose another", ExitCodes.Integrity);
         run.Log?.Info($"verified: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}");
 
+        var analyzed = await AnalyzeAsync(run, staging, options.Jobs, ct);
+
         if (run.Manifest.DatabaseProperties is { } p)
         {
             run.Step = "applying the database's properties (owner, settings, comment, privileges)";
@@ -40,7 +43,29 @@ public sealed partial class RestoreService
             await DatabasePropertiesApplier.ApplyAsync(run.Maintenance, p, staging.Name, run.Request.NoOwner, run.Request.NoPrivileges, existing, ct);
             run.Log?.Info($"database properties applied (owner {p.Owner}, {p.Settings.Count} settings, {p.RoleSettings.Count} per-role settings, comment, privileges)");
         }
-        return outcome;
+        return (outcome, analyzed);
+    }
+
+    /// <summary>
+    /// Optimizer statistics for the staging database, which pg_restore does not bring (pg_statistic is not dumped).
+    /// Before the database's properties are applied: the restoring user still owns the database then, and a database's
+    /// owner may analyze every table in it, whoever owns the table. (A default_statistics_target set on the database is
+    /// not in effect yet; the per-column targets, which the dump carries, are.)
+    /// </summary>
+    private static async Task<AnalyzeOutcome?> AnalyzeAsync(Run run, StagingDatabase staging, int jobs, CancellationToken ct)
+    {
+        if (run.Vacuumdb is not { } vacuumdb)
+        {
+            run.Log?.Info("not analyzed (--no-analyze): the restored database has no optimizer statistics until ANALYZE or autovacuum");
+            return null;
+        }
+        run.Step = "analyzing the staging database";
+        run.OnPhase(Step.Analyzing, $"analyzing the restored database (vacuumdb --analyze-only, {StatisticsAnalyzer.Jobs(jobs)})");
+        var target = run.Request.Target;
+        var took = await new StatisticsAnalyzer(run.Settings, run.Log).AnalyzeAsync(vacuumdb, staging.Name, jobs,
+            $"'{target}' was not changed and the staging database was dropped; {RestoreLogPhrase} has vacuumdb's output; or restore with --no-analyze (then run ANALYZE yourself)",
+            ct);
+        return new AnalyzeOutcome(took, jobs);
     }
 
     /// <summary>A backup of the database about to be replaced, into --backup-dir (also when the backup restored came from elsewhere).</summary>

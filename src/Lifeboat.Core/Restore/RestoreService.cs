@@ -14,7 +14,7 @@ using Npgsql;
 namespace Lifeboat.Core.Restore;
 
 /// <summary>
-/// pick → check → restore into a staging database → verify against the manifest → safety backup → swap.
+/// pick → check → restore into a staging database → verify against the manifest → analyze → safety backup → swap.
 /// Until the swap, the target is never touched; any failure (or Ctrl-C) drops the staging database.
 /// </summary>
 public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt? passwordPrompt, IRestorePrompts prompts, TimeProvider clock)
@@ -52,6 +52,7 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         var target = request.Target;
 
         await Preflight.CheckAllAsync(maintenance, manifest, facts.Version, tools, ct);
+        var vacuumdb = request.Analyze ? await StatisticsAnalyzer.FindAsync(tools, facts.Version.Major, ct) : null;
         var missingRoles = await Preflight.MissingRolesAsync(maintenance, manifest, ct);
         if (missingRoles.Count > 0 && !request.CreateRoles && !(request.NoOwner && request.NoPrivileges))
             throw Preflight.MissingRolesError(missingRoles);
@@ -74,7 +75,7 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
 
         await using var log = OperationLog.TryAppend(store, entry.Stem + BackupNaming.RestoreLogExtension, settings.Password);
         log?.Info($"restore of {entry.Stem} into '{target}' on {settings.Host}:{settings.Port} as '{settings.User}' (server {facts.VersionText})");
-        var run = new Run(request, settings, maintenance, store, entry, manifest, tools, facts, log, OnPhase);
+        var run = new Run(request, settings, maintenance, store, entry, manifest, tools, facts, log, OnPhase) { Vacuumdb = vacuumdb };
         var stagingCreated = false;
         try
         {
@@ -83,7 +84,7 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
             await using var staging = await StagingDatabase.CreateAsync(maintenance, target, StagingKind.Restore, manifest.DatabaseProperties, clock,
                 m => log?.Info(m), ct, request.Template);
             stagingCreated = true;
-            var outcome = await RestoreIntoStagingAsync(run, staging, copy.GetAsync(), ct);
+            var (outcome, analyzed) = await RestoreIntoStagingAsync(run, staging, copy.GetAsync(), ct);
             string? safety = null;
             if (summary.TargetExists && request.SafetyBackup)
                 safety = await SafetyBackupAsync(run, target, ct);
@@ -97,12 +98,14 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
             stagingCreated = false;
             var keptOld = summary.TargetExists ? await FinishOldAsync(run, old) : null;
 
-            log?.Info($"restored '{target}' in {Units.Duration(stopwatch.Elapsed)}: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}, verification passed");
+            log?.Info($"restored '{target}' in {Units.Duration(stopwatch.Elapsed)}: {outcome.Tables} tables, {outcome.Rows} rows, migration {outcome.MigrationVersion ?? "none"}, verification passed, " +
+                (analyzed is null ? "not analyzed (--no-analyze)" : $"analyzed in {Units.Duration(analyzed.Duration)}"));
             return new RestoreResult(target, entry.Stem, stopwatch.Elapsed, outcome.Tables, outcome.Rows, outcome.MigrationVersion, keptOld, safety,
                 createdRoles, run.Warnings, log?.Location)
             {
                 RolesWithPasswords = withPasswords,
                 EndedSessions = ended,
+                Analyzed = analyzed,
             };
         }
         catch (Exception e)
@@ -156,6 +159,8 @@ public sealed partial class RestoreService(IBackupStores stores, IPasswordPrompt
         CatalogEntry Entry, BackupManifest Manifest, ToolLocator Tools, ServerFacts Facts, OperationLog? Log, Action<Step, string> OnPhase)
     {
         public List<string> Warnings { get; } = [];
+        /// <summary>The vacuumdb that analyzes the staging database, found before any work; null with --no-analyze.</summary>
+        public PgTool? Vacuumdb { get; init; }
         /// <summary>The step under way, named in errors that would not say it themselves.</summary>
         public string Step { get; set; } = "creating the roles";
     }

@@ -27,14 +27,18 @@ public static class RestoreCommand
             Description = "The database the staging database is created from: one where a superuser created the backup's untrusted extensions, for a restore by their owner",
             DefaultValueFactory = _ => Lifeboat.Core.Staging.RestorePermissions.DefaultTemplate,
         };
-        var jobs = CommonOptions.Jobs("");
+        var jobs = CommonOptions.Jobs(" (and vacuumdb --analyze-only connections)");
         var noSafety = new Option<bool>("--no-safety-backup") { Description = "Skip the backup of the current database taken before it is replaced" };
+        var noAnalyze = new Option<bool>("--no-analyze")
+        {
+            Description = "Skip the ANALYZE of the restored database (vacuumdb --analyze-only) before the swap: the swap comes sooner, but the database plans badly until autovacuum analyzes it",
+        };
         var keepOld = new Option<bool>("--keep-old") { Description = "Keep the replaced database under a new name instead of dropping it" };
         var swapTimeout = CommonOptions.SwapTimeout();
 
-        var command = new Command("restore", "Restore a backup into a staging database, verify it, then swap it in (the old database is never dropped first)");
+        var command = new Command("restore", "Restore a backup into a staging database, verify and analyze it, then swap it in (the old database is never dropped first)");
         connection.AddTo(command);
-        foreach (var option in new Option[] { backupDir, file, latest, at, force, targetDb, maintenanceDb, noOwner, noPrivileges, createRoles, template, jobs, noSafety, keepOld, swapTimeout, pgBin, json })
+        foreach (var option in new Option[] { backupDir, file, latest, at, force, targetDb, maintenanceDb, noOwner, noPrivileges, createRoles, template, jobs, noSafety, noAnalyze, keepOld, swapTimeout, pgBin, json })
             command.Options.Add(option);
 
         command.SetAction((parse, ct) => CommandRunner.Guard(services.Terminal, async () =>
@@ -52,6 +56,7 @@ public static class RestoreCommand
                 Template = parse.GetValue(template)!,
                 Jobs = parse.GetValue(jobs),
                 SafetyBackup = !parse.GetValue(noSafety),
+                Analyze = !parse.GetValue(noAnalyze),
                 KeepOld = parse.GetValue(keepOld),
                 SwapTimeout = TimeSpan.FromSeconds(parse.GetValue(swapTimeout)),
                 PgBin = parse.GetValue(pgBin),

@@ -34,13 +34,17 @@ public sealed record StatusJson(string Database, long? SizeBytes, string? Migrat
 
 public sealed record NewestBackupJson(string Path, DateTimeOffset CreatedAt, long AgeSeconds);
 
-/// <summary>`lifeboat restore --json`. <see cref="RolesWithPasswords"/>: the created roles whose saved password was restored (the others have none yet).</summary>
+/// <summary>
+/// `lifeboat restore --json`. <see cref="RolesWithPasswords"/>: the created roles whose saved password was restored (the others have none yet).
+/// <see cref="AnalyzeSeconds"/>: how long the analyze before the swap took; null when --no-analyze skipped it.
+/// </summary>
 public sealed record RestoreJson(string Database, string Backup, double DurationSeconds, int Tables, long Rows, string? MigrationVersion,
     string? SafetyBackup, string? KeptOldDatabase, IReadOnlyList<string> CreatedRoles, IReadOnlyList<string> RolesWithPasswords, int EndedSessions,
-    IReadOnlyList<string> Warnings, string? Log)
+    IReadOnlyList<string> Warnings, string? Log, double? AnalyzeSeconds)
 {
     public static RestoreJson From(RestoreResult r) => new(r.Database, r.BackupName, Math.Round(r.Duration.TotalSeconds, 3), r.Tables, r.Rows,
-        r.MigrationVersion, r.SafetyBackup, r.KeptOldDatabase, r.CreatedRoles, r.RolesWithPasswords, r.EndedSessions, r.Warnings, r.LogPath);
+        r.MigrationVersion, r.SafetyBackup, r.KeptOldDatabase, r.CreatedRoles, r.RolesWithPasswords, r.EndedSessions, r.Warnings, r.LogPath,
+        r.Analyzed is { } a ? Math.Round(a.Duration.TotalSeconds, 3) : null);
 }
 
 /// <summary>`lifeboat verify --json`.</summary>

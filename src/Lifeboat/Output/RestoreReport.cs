@@ -15,6 +15,7 @@ public static class RestoreReport
         grid.AddRow("tables", Markup.Escape($"{r.Tables} ({r.Rows} rows)"));
         grid.AddRow("migration", Markup.Escape(r.MigrationVersion ?? "none"));
         grid.AddRow("verification", "passed: tables, row counts and migration version equal the backup's manifest");
+        grid.AddRow("statistics", Markup.Escape(Statistics(r.Analyzed)));
         if (r.SafetyBackup is not null)
             grid.AddRow("safety backup", Markup.Escape($"{r.SafetyBackup} (the replaced database; restoring it undoes this restore)"));
         if (r.EndedSessions > 0)
@@ -29,6 +30,11 @@ public static class RestoreReport
             grid.AddRow("log", Markup.Escape(r.LogPath));
         console.Write(grid);
     }
+
+    /// <summary>What the summary says of the analyze, e.g. "analyzed in 0.8 s (vacuumdb --analyze-only, 2 jobs)".</summary>
+    public static string Statistics(AnalyzeOutcome? analyzed) => analyzed is null
+        ? "not analyzed (--no-analyze): run ANALYZE or wait for autovacuum"
+        : $"analyzed in {Units.Duration(analyzed.Duration)} (vacuumdb --analyze-only, {Lifeboat.Core.Staging.StatisticsAnalyzer.Jobs(analyzed.Jobs)})";
 
     /// <summary>Each created role with whether its saved password came back, e.g. "app (password restored), readers (no password yet)".</summary>
     public static string CreatedRoles(RestoreResult r)

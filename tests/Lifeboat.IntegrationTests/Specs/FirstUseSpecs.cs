@@ -125,6 +125,17 @@ public sealed partial class FirstUseSpecs(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Restore_help_offers_no_analyze_and_says_what_it_trades()
+    {
+        var help = await LifeboatCli.RunAsync(["restore", "--help"]);
+
+        Assert.True(help.ExitCode == 0, help.ToString());
+        var text = Whitespace().Replace(help.StdOut, " "); // the help wraps long descriptions
+        Assert.Contains("--no-analyze", text, StringComparison.Ordinal);
+        Assert.Contains("the swap comes sooner, but the database plans badly until autovacuum analyzes it", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_pgport_that_is_not_a_number_is_an_error_naming_the_variable_not_a_silent_5432()
     {
         var env = NoServer();
@@ -261,4 +272,7 @@ public sealed partial class FirstUseSpecs(ClusterFixture cluster)
 
     [GeneratedRegex(@"^OK (\S+?):", RegexOptions.Multiline)]
     private static partial Regex OkLines();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 }

@@ -105,6 +105,7 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         // A psql that gets the first 3 MB of the script (schema and part of the data), then the input ends mid-COPY.
         using var bin = FakePgBin.Create(Server);
         bin.Add("psql").GetsOnlyTheFirstBytesOfItsInput(3_000_000);
+        bin.Add("vacuumdb"); // the real one: --pg-bin must hold every tool the restore runs
 
         var result = await ws.RestoreAsync(["--latest", "--force", "--no-safety-backup", "--pg-bin", bin.Path], env: bin.Environment);
 
@@ -126,6 +127,7 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         using var bin = FakePgBin.Create(Server);
         bin.Add("pg_restore").RunsTheRealOneWith("--section=pre-data", "--section=data")
             .ThenFails(1, "pg_restore: error: could not read from input file: end of file");
+        bin.Add("vacuumdb");
 
         var result = await ws.RestoreAsync(["--latest", "--force", "--no-safety-backup", "--pg-bin", bin.Path], env: bin.Environment);
 
@@ -138,6 +140,62 @@ public sealed class RestoreFailureSpecs(ClusterFixture cluster)
         Assert.Contains(logPath, error);
         Assert.Contains("could not read from input file", await File.ReadAllTextAsync(logPath));
         await AssertUnchangedAsync(ws, before);
+    }
+
+    [Fact]
+    public async Task A_vacuumdb_that_fails_after_the_load_leaves_the_target_unchanged_and_no_staging_database()
+    {
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_analyze");
+        var backup = await ws.BackupAsync();
+        await ws.AddMarkerAsync("current");
+        var before = await ws.FingerprintAsync();
+        // The load and its verification pass; the analyze after them fails, as a role's statement_timeout would make it.
+        using var bin = FakePgBin.Create(Server);
+        bin.Add("pg_restore");
+        bin.Add("vacuumdb").ThenFails(1, "vacuumdb: error: processing of database failed: ERROR:  canceling statement due to statement timeout");
+
+        var result = await ws.RestoreAsync(["--latest", "--force", "--no-safety-backup", "--pg-bin", bin.Path], env: bin.Environment);
+
+        Assert.True(result.ExitCode == Tool, result.ToString());
+        var error = OneErrorLine(result);
+        Assert.Contains("vacuumdb failed", error);
+        Assert.Contains("canceling statement due to statement timeout", error);
+        Assert.Contains($"'{ws.Database}' was not changed", error);
+        Assert.Contains("--no-analyze", error);
+        Assert.Contains("verifying the restored database", result.StdOut); // it failed after the load, not before it
+        var logPath = Path.Combine(ws.BackupDir, backup.Stem + ".restore.log");
+        Assert.Contains(logPath, error);
+        Assert.Contains("statement timeout", await File.ReadAllTextAsync(logPath));
+        await AssertUnchangedAsync(ws, before);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_the_analyze_stops_it_drops_the_staging_database_and_leaves_the_target_unchanged()
+    {
+        await using var ws = await RestoreWorkspace.CreateAsync(Server, "rf_ctrlc_analyze");
+        var backup = await ws.BackupAsync();
+        await ws.AddMarkerAsync("current");
+        var before = await ws.FingerprintAsync();
+        using var bin = FakePgBin.Create(Server);
+        bin.Add("pg_restore");
+        bin.Add("vacuumdb").WaitsBeforeRunning(TimeSpan.FromMinutes(2)); // the run is at the analyze until it is interrupted
+        await using var restore = await LifeboatCli.StartAsync(
+            ["restore", "-d", ws.Database, "--backup-dir", ws.BackupDir, "--latest", "--force", "--no-safety-backup", "--pg-bin", bin.Path], bin.AddTo(ws.Env));
+        Assert.True(await restore.WaitForOutputAsync("analyzing the restored database", TimeSpan.FromMinutes(1)),
+            $"the restore never reached the analyze\n{restore.StdOutSoFar}\n{restore.StdErrSoFar}");
+        Assert.NotEmpty(await ws.ScratchDatabasesAsync());
+
+        restore.Interrupt();
+        var result = await restore.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(result.ExitCode == Cancelled, result.ToString());
+        Assert.Contains("cancelled", result.StdErr);
+        Assert.DoesNotContain("Restore complete", result.StdOut);
+        await AssertUnchangedAsync(ws, before);
+        var log = await File.ReadAllTextAsync(Path.Combine(ws.BackupDir, backup.Stem + ".restore.log"));
+        Assert.Contains("analyzing", log);
+        Assert.Contains("cancelled", log);
+        Assert.Contains("the staging database was dropped", log);
     }
 
     [Fact]

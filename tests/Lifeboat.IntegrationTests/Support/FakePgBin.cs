@@ -4,7 +4,7 @@ using Lifeboat.Tests.Dummy;
 namespace Lifeboat.IntegrationTests.Support;
 
 /// <summary>
-/// A folder for lifeboat's --pg-bin in which pg_dump, psql or pg_restore is a fake: a copy of the Lifeboat.Tests.Dummy
+/// A folder for lifeboat's --pg-bin in which pg_dump, psql, pg_restore or vacuumdb is a fake: a copy of the Lifeboat.Tests.Dummy
 /// executable under the tool's name, which runs the real tool unless <see cref="Environment"/> tells it otherwise.
 /// Pass <see cref="Environment"/> to the lifeboat run: lifeboat hands its environment on to the tools it starts.
 /// Deleted on dispose.
@@ -40,7 +40,7 @@ public sealed class FakePgBin : IDisposable
         return bin;
     }
 
-    /// <summary>Puts a fake <paramref name="tool"/> (pg_dump, psql, pg_restore) in the folder; it behaves as the real one until told otherwise.</summary>
+    /// <summary>Puts a fake <paramref name="tool"/> (pg_dump, psql, pg_restore, vacuumdb) in the folder; it behaves as the real one until told otherwise.</summary>
     public Fake Add(string tool)
     {
         var path = System.IO.Path.Combine(Path, tool);
@@ -79,6 +79,10 @@ public sealed class FakePgBin : IDisposable
         /// <summary>The real tool's output with the byte at <paramref name="offset"/> replaced by <paramref name="value"/>.</summary>
         public Fake WritesWithOneByteChanged(long offset, byte value) =>
             Set(FakeTool.StdoutByte, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{offset}={value}"));
+
+        /// <summary>Waits <paramref name="delay"/> before it runs the real tool: the run is at this tool for that long.</summary>
+        public Fake WaitsBeforeRunning(TimeSpan delay) =>
+            Set(FakeTool.DelaySeconds, delay.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         /// <summary>Once the real tool has run, writes <paramref name="stderrLine"/> and exits with <paramref name="exitCode"/>.</summary>
         public Fake ThenFails(int exitCode, string stderrLine)
