@@ -43,8 +43,9 @@ public static partial class BackupNaming
     /// <summary>The lock file of a database's runs in a folder.</summary>
     public static string LockName(string database) => $".{EncodeDatabase(database)}.lock";
 
-    public static string ArchiveExtension(BackupFormat format, Compression compression) => (format, compression) switch
+    public static string ArchiveExtension(BackupFormat format, Compression compression, bool pgDumpCompressed = false) => (format, compression) switch
     {
+        (BackupFormat.Custom, _) when pgDumpCompressed => ".dump", // a custom archive pg_restore reads as it is
         (BackupFormat.Custom, Compression.Zstd) => ".dump.zst",
         (BackupFormat.Custom, _) => ".dump",
         (BackupFormat.Plain, Compression.Zstd) => ".sql.zst",

@@ -21,6 +21,12 @@ public sealed record BackupManifest
     public double DurationSeconds { get; init; }
     public required BackupFormat Format { get; init; }
     public required Compression Compression { get; init; }
+
+    /// <summary>
+    /// pg_dump applied <see cref="Compression"/> itself, inside the custom archive (pg_dump 16 and newer, zstd): the
+    /// file is what pg_restore reads as it is. False for older manifests and for compression applied by Lifeboat.
+    /// </summary>
+    public bool PgDumpCompressed { get; init; }
     public required ManifestFile Archive { get; init; }
     public IReadOnlyList<ManifestFile> Sidecars { get; init; } = [];
     public string? LogFile { get; init; }
