@@ -47,9 +47,11 @@ public sealed class StatisticsAnalyzer(ConnectionSettings settings, OperationLog
     {
         await using var connection = await PostgresConnector.OpenAsync(settings.WithDatabase(database), ct);
         await connection.ExecuteAsync("SET statement_timeout = 0", ct);
+        // pg_stats, not pg_statistic: only a superuser may read pg_statistic, and the database's owner restores too.
         var parents = await connection.ReadSetAsync("""
             SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'p' AND NOT EXISTS (SELECT 1 FROM pg_statistic s WHERE s.starelid = c.oid)
+            WHERE c.relkind = 'p'
+              AND NOT EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname)
             """, ct);
         foreach (var parent in parents.Order(StringComparer.Ordinal))
         {

@@ -223,8 +223,9 @@ public sealed class BackupSpecs(ClusterFixture cluster)
             """);
         var restored = ws.OtherDatabaseName("restored");
 
-        // Act
-        var backup = await ws.RunBackupAsync();
+        // Act: from 16 the default zstd is pg_dump's own, whose compressed blocks are not counted on the way (the snapshot
+        // counts them with SQL): without compression the archive still streams through the counter on every major.
+        var backup = Server.Major >= 16 ? await ws.RunBackupAsync("--compress", "none") : await ws.RunBackupAsync();
         var restore = await LifeboatCli.RunAsync(["restore", "-d", ws.Database, "--backup-dir", ws.Folder.Path, "--latest", "--force", "--target-db", restored],
             ws.Env);
 
