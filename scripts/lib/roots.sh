@@ -157,6 +157,7 @@ root_run_in() {
     local dir=$1 major=$2; shift 2
     local repo_dir dotnet_dir nuget_dir
     repo_dir=${ROOT_REPO:-}
+    command -v dotnet >/dev/null || { echo "error: dotnet is not on PATH (sudo's secure_path?): the specs in the roots run with this machine's .NET SDK" >&2; return 1; }
     dotnet_dir=$(dirname "$(readlink -f "$(command -v dotnet)")")
     nuget_dir=${NUGET_PACKAGES:-$HOME/.nuget/packages}
     # Each mount target is made here; in the namespace, the mounts disappear when CMD's last process ends.
@@ -178,7 +179,9 @@ root_run_in() {
             shift
         done
         shift
-        exec chroot "$dir" /usr/bin/env -i \
+        # Not exec: bash stays pid 1 of the namespace and reaps what pg_ctl leaves to it (the postmaster it detaches);
+        # with set -e it exits with the status of the command.
+        chroot "$dir" /usr/bin/env -i \
             PATH="/usr/lib/postgresql/$major/bin:$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" \
             HOME=/root LANG=C.UTF-8 TMPDIR=/tmp DOTNET_ROOT="$dotnet_dir" NUGET_PACKAGES="$nuget_dir" \
             DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \

@@ -230,9 +230,23 @@ public sealed class ManifestSerializerTests
     }
 
     [Fact]
+    public void A_manifest_of_format_2_is_one_whose_archive_pg_dump_compressed_and_reads()
+    {
+        var json = ManifestOf01.Replace("\"formatVersion\": 1", "\"formatVersion\": 2", StringComparison.Ordinal)
+            .Replace("\"format\": \"custom\"", "\"format\": \"custom\", \"pgDumpCompressed\": true", StringComparison.Ordinal);
+
+        var manifest = Read(json);
+
+        Assert.Equal(2, manifest.FormatVersion);
+        Assert.True(manifest.PgDumpCompressed);
+        Assert.Equal(2, BackupManifest.FormatVersionFor(pgDumpCompressed: true));
+        Assert.Equal(1, BackupManifest.FormatVersionFor(pgDumpCompressed: false)); // what every Lifeboat reads
+    }
+
+    [Fact]
     public void A_manifest_of_a_newer_format_is_refused_as_an_integrity_problem()
     {
-        var json = ManifestOf01.Replace("\"formatVersion\": 1", "\"formatVersion\": 2", StringComparison.Ordinal);
+        var json = ManifestOf01.Replace("\"formatVersion\": 1", "\"formatVersion\": 3", StringComparison.Ordinal);
 
         var e = Assert.Throws<LifeboatException>(() => Read(json, "/backups/shop_backup_20250601_020000.json"));
 
@@ -245,9 +259,9 @@ public sealed class ManifestSerializerTests
     [Fact]
     public void A_manifest_of_a_newer_format_that_also_uses_new_words_asks_for_an_upgrade()
     {
-        // What a format version 2 is for: content this version cannot read, e.g. a format it does not know yet.
+        // What a newer format version is for: content this version cannot read, e.g. a format it does not know yet.
         var json = ManifestOf01
-            .Replace("\"formatVersion\": 1", "\"formatVersion\": 2", StringComparison.Ordinal)
+            .Replace("\"formatVersion\": 1", "\"formatVersion\": 3", StringComparison.Ordinal)
             .Replace("\"format\": \"custom\"", "\"format\": \"directory\"", StringComparison.Ordinal);
 
         var e = Assert.Throws<LifeboatException>(() => Read(json, "shop_backup_20250601_020000.json"));

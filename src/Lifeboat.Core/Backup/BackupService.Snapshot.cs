@@ -85,6 +85,7 @@ public sealed partial class BackupService
             Format = run.Request.Format,
             Compression = run.Request.Compression,
             PgDumpCompressed = PgDumpCompresses(run),
+            FormatVersion = BackupManifest.FormatVersionFor(PgDumpCompresses(run)),
             Archive = dumped.File,
             Sidecars = sidecars,
             LogFile = stem + BackupNaming.LogExtension,
@@ -193,7 +194,17 @@ public sealed partial class BackupService
     private static async Task<WrittenArchive> WriteDataOffsetsAsync(Run run, IPendingFile archive, WrittenArchive written, CancellationToken ct)
     {
         var path = await archive.HandOverAsync();
-        var patched = await Task.Run(() => ArchiveOffsets.Patch(path), ct);
+        int patched;
+        try
+        {
+            patched = await Task.Run(() => ArchiveOffsets.Patch(path), ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException) // EndOfStreamException is an IOException
+        {
+            // Patch writes only after reading everything it needs: the file is still exactly what pg_dump wrote.
+            run.Log.Info($"data offsets: {e.Message}; left as pg_dump wrote it");
+            return written;
+        }
         if (patched <= 0)
         {
             run.Log.Info(patched < 0 ? "data offsets: not an archive Lifeboat reads; left as pg_dump wrote it" : "data offsets: none to write");

@@ -8,9 +8,17 @@ namespace Lifeboat.Core.Manifest;
 /// </summary>
 public sealed record BackupManifest
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// 2: the archive may be compressed by pg_dump itself (<see cref="PgDumpCompressed"/>). A Lifeboat that reads only 1
+    /// would run zstd over such a file and call a good backup damaged; a manifest of version 2 tells it to upgrade instead.
+    /// Backups that do not need it are still written as 1, which every Lifeboat reads.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
 
-    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    /// <summary>The version a manifest is written with: the lowest whose readers understand it.</summary>
+    public static int FormatVersionFor(bool pgDumpCompressed) => pgDumpCompressed ? 2 : 1;
+
+    public int FormatVersion { get; init; } = 1;
     public required string LifeboatVersion { get; init; }
     public required string Database { get; init; }
     public string? Label { get; init; }

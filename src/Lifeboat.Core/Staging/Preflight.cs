@@ -29,7 +29,7 @@ public static class Preflight
         var reader = manifest.Format == BackupFormat.Plain
             ? $"it needs psql {dumpMajor} or newer"
             : $"its archive{(ArchiveVersionOf(dumpMajor) is { } version ? $" (version {version})" : "")} needs pg_restore {dumpMajor} or newer";
-        var sql = dumpMajor >= 17
+        var sql = dumpMajor >= 17 && server.Major <= 16
             ? "its SQL (SET transaction_timeout) is not understood by PostgreSQL 16 and older"
             : "a newer pg_dump's SQL may not be understood by an older server";
         throw new LifeboatException(

@@ -162,6 +162,7 @@ public sealed class BackupSpecs(ClusterFixture cluster)
 
         Assert.Equal("zstd", (string?)manifest["compression"]);
         Assert.Equal(byPgDump, (bool?)manifest["pgDumpCompressed"] ?? false);
+        Assert.Equal(byPgDump ? 2 : 1, (int?)manifest["formatVersion"]); // an older Lifeboat asks to be upgraded rather than unzstd it
         Assert.Equal(backup.Stem + (byPgDump ? ".dump" : ".dump.zst"), backup.ArchiveName);
         foreach (var table in new[] { "earthquakes", "ephemeris_data", "alerts" })
         {
